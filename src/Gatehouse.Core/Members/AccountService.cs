@@ -1,0 +1,173 @@
+using Gatehouse.Core.Diagnostics;
+using Gatehouse.Core.Errors;
+using Gatehouse.Core.Passwords;
+using Gatehouse.Core.Sessions;
+using Gatehouse.Core.Throttling;
+using Microsoft.Extensions.Logging;
+
+namespace Gatehouse.Core.Members;
+
+/// <summary>Local accounts: sign-up, password login, the member's own profile.</summary>
+public sealed partial class AccountService
+{
+    public const string PasswordProvider = "password";
+    public const int MaxNicknameLength = 40;
+
+    private readonly IMemberStore _members;
+    private readonly IPasswordHasher _hasher;
+    private readonly PasswordPolicy _policy;
+    private readonly LoginThrottle _throttle;
+    private readonly SessionService _sessions;
+    private readonly TimeProvider _time;
+    private readonly GatehouseMetrics _metrics;
+    private readonly ILogger<AccountService> _logger;
+
+    public AccountService(IMemberStore members, IPasswordHasher hasher, PasswordPolicy policy, LoginThrottle throttle, SessionService sessions, TimeProvider time, GatehouseMetrics metrics, ILogger<AccountService> logger)
+    {
+        _members = members;
+        _hasher = hasher;
+        _policy = policy;
+        _throttle = throttle;
+        _sessions = sessions;
+        _time = time;
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    public async Task<Result<TokenGrant>> SignupAsync(string? email, string? password, string? nickname, ClientInfo client, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var fields = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (!EmailAddress.IsValid(email))
+        {
+            fields["email"] = ["Enter a valid email address."];
+        }
+
+        if (NicknameError(nickname) is { } nicknameError)
+        {
+            fields["nickname"] = [nicknameError];
+        }
+
+        if (_policy.Validate(password, email) is { Fields: { } passwordFields })
+        {
+            foreach (var (key, value) in passwordFields)
+            {
+                fields[key] = value;
+            }
+        }
+
+        if (fields.Count > 0)
+        {
+            return Fail(new Failure(GatehouseErrors.ValidationFailed, "Some fields are not valid.") { Fields = fields });
+        }
+
+        var now = _time.GetUtcNow();
+        var member = new Member
+        {
+            Id = MemberId.New(),
+            Email = email!.Trim(),
+            NormalizedEmail = EmailAddress.Normalize(email),
+            Nickname = nickname!.Trim(),
+            PasswordHash = await _hasher.HashAsync(password!, cancellationToken),
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        if (!await _members.TryAddAsync(member, cancellationToken))
+        {
+            return Fail(new Failure(GatehouseErrors.EmailTaken, "An account with this email already exists."));
+        }
+
+        _metrics.Signup(PasswordProvider);
+        LogSignup(_logger, member.Id.Value);
+        return await _sessions.StartAsync(member.Id, client.UserAgent, cancellationToken);
+    }
+
+    /// <summary>
+    /// An unknown email and a wrong password get the same failure after the same work (one argon2id verification),
+    /// so neither the answer nor its timing tells whether an account exists.
+    /// </summary>
+    public async Task<Result<TokenGrant>> LoginWithPasswordAsync(string? email, string? password, ClientInfo client, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        if (string.IsNullOrWhiteSpace(email) || email.Length > EmailAddress.MaxLength || string.IsNullOrEmpty(password) || password.Length > 4096)
+        {
+            return Fail(new Failure(GatehouseErrors.ValidationFailed, "Email and password are required."));
+        }
+
+        var account = EmailAddress.Normalize(email);
+        if (await _throttle.CheckAsync(account, client.Address, cancellationToken) is { } limited)
+        {
+            return Fail(limited);
+        }
+
+        var member = await _members.FindByEmailAsync(account, cancellationToken);
+        var verification = await _hasher.VerifyAsync(member?.PasswordHash, password, cancellationToken);
+        if (member is null || verification == PasswordVerification.Failed)
+        {
+            await _throttle.RecordFailureAsync(account, client.Address, cancellationToken);
+            return Fail(new Failure(GatehouseErrors.InvalidCredentials, "The email or password is incorrect."));
+        }
+
+        await _throttle.RecordSuccessAsync(account, client.Address, cancellationToken);
+        if (verification == PasswordVerification.SucceededRehashNeeded)
+        {
+            member.PasswordHash = await _hasher.HashAsync(password, cancellationToken);
+            member.UpdatedAt = _time.GetUtcNow();
+            await _members.UpdateAsync(member, cancellationToken);
+        }
+
+        _metrics.Login(PasswordProvider);
+        return await _sessions.StartAsync(member.Id, client.UserAgent, cancellationToken);
+    }
+
+    public Task<Member?> FindAsync(MemberId id, CancellationToken cancellationToken) => _members.FindByIdAsync(id, cancellationToken);
+
+    public async Task<Result<Member>> UpdateNicknameAsync(MemberId id, string? nickname, CancellationToken cancellationToken)
+    {
+        if (NicknameError(nickname) is { } error)
+        {
+            return Failure.Validation("nickname", error);
+        }
+
+        var member = await _members.FindByIdAsync(id, cancellationToken);
+        if (member is null)
+        {
+            return new Failure(GatehouseErrors.NotFound, "The member does not exist.");
+        }
+
+        member.Nickname = nickname!.Trim();
+        member.UpdatedAt = _time.GetUtcNow();
+        return await _members.UpdateAsync(member, cancellationToken)
+            ? member
+            : new Failure(GatehouseErrors.NotFound, "The member does not exist.");
+    }
+
+    public static string? NicknameError(string? nickname)
+    {
+        var trimmed = nickname?.Trim();
+        if (string.IsNullOrEmpty(trimmed))
+        {
+            return "Enter a nickname.";
+        }
+
+        if (new System.Globalization.StringInfo(trimmed).LengthInTextElements > MaxNicknameLength)
+        {
+            return $"A nickname has at most {MaxNicknameLength} characters.";
+        }
+
+        return trimmed.Any(char.IsControl) ? "A nickname cannot contain control characters." : null;
+    }
+
+    private Result<TokenGrant> Fail(Failure failure)
+    {
+        _metrics.Failure(failure.Error);
+        return failure;
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Member {MemberId} signed up with a password.")]
+    private static partial void LogSignup(ILogger logger, string memberId);
+}
+
+/// <summary>Who is calling, as far as the HTTP layer can tell.</summary>
+/// <param name="Address">The client's IP address (after trusted forwarded headers), for throttling.</param>
+public sealed record ClientInfo(string? Address, string? UserAgent);

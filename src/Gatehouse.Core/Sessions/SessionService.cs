@@ -1,0 +1,134 @@
+using Gatehouse.Core.Diagnostics;
+using Gatehouse.Core.Errors;
+using Gatehouse.Core.Members;
+using Gatehouse.Core.Tokens;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Gatehouse.Core.Sessions;
+
+/// <summary>
+/// Refresh sessions and the tokens they issue. A session (a family, seed 004) is created at login before the access
+/// token, so the access token can name it in <c>sid</c>. Every refresh rotates; a replay of a dead token revokes the family.
+/// </summary>
+public sealed partial class SessionService
+{
+    /// <summary>User agents are kept for the sessions list only; a short prefix is enough and keeps a Redis session small.</summary>
+    public const int MaxUserAgentLength = 100;
+
+    private readonly IRefreshSessionStore _store;
+    private readonly RefreshTokenCodec _codec;
+    private readonly AccessTokenIssuer _issuer;
+    private readonly IOptionsMonitor<TokenOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly GatehouseMetrics _metrics;
+    private readonly ILogger<SessionService> _logger;
+
+    public SessionService(IRefreshSessionStore store, RefreshTokenCodec codec, AccessTokenIssuer issuer, IOptionsMonitor<TokenOptions> options, TimeProvider time, GatehouseMetrics metrics, ILogger<SessionService> logger)
+    {
+        _store = store;
+        _codec = codec;
+        _issuer = issuer;
+        _options = options;
+        _time = time;
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    /// <exception cref="SessionStoreUnavailableException">The session store cannot be reached.</exception>
+    public async Task<TokenGrant> StartAsync(MemberId memberId, string? userAgent, CancellationToken cancellationToken)
+    {
+        var options = _options.CurrentValue;
+        var now = _time.GetUtcNow();
+        var id = SessionId.New();
+        var refresh = _codec.CreateInitial(id);
+        var session = new RefreshSession(id, memberId, now, now, now + options.RefreshIdleLifetime, now + options.RefreshAbsoluteLifetime, Truncate(userAgent));
+        await _store.CreateAsync(new NewRefreshSession(session, refresh.Hash), cancellationToken);
+        return new TokenGrant(_issuer.Issue(memberId, id), refresh.Value, session);
+    }
+
+    /// <summary>Exchanges a refresh token for a new access token and the token's successor.</summary>
+    /// <exception cref="SessionStoreUnavailableException">The session store cannot be reached.</exception>
+    public async Task<Result<TokenGrant>> RefreshAsync(string? refreshToken, CancellationToken cancellationToken)
+    {
+        if (!_codec.TryParse(refreshToken, out var presented))
+        {
+            _metrics.Refresh("invalid");
+            return InvalidGrant("The refresh token is malformed or was not issued by this server.");
+        }
+
+        var options = _options.CurrentValue;
+        var nonce = RefreshTokenCodec.NewNonce();
+        var successor = _codec.CreateSuccessor(presented, nonce);
+        var request = new RotationRequest(presented.SessionId, presented.Hash, successor.Hash, nonce, _time.GetUtcNow(), options.RefreshIdleLifetime, options.RefreshReuseLeeway);
+        var result = await _store.RotateAsync(request, cancellationToken);
+        switch (result.Outcome)
+        {
+            case RotationOutcome.Rotated:
+                _metrics.Refresh("rotated");
+                return new TokenGrant(_issuer.Issue(result.Session!.MemberId, result.Session.Id), successor.Value, result.Session);
+
+            case RotationOutcome.WithinLeeway:
+                // The same successor the winning request received: derived again from the presented token and the
+                // nonce the winner stored, and checked against the hash the store holds.
+                var same = _codec.CreateSuccessor(presented, result.CurrentNonce!);
+                if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(same.Hash, result.CurrentHash))
+                {
+                    await _store.RevokeAsync(presented.SessionId, cancellationToken);
+                    return Reused(presented.SessionId, result.Session?.MemberId);
+                }
+
+                _metrics.Refresh("leeway");
+                return new TokenGrant(_issuer.Issue(result.Session!.MemberId, result.Session.Id), same.Value, result.Session);
+
+            case RotationOutcome.Reused:
+                return Reused(presented.SessionId, result.Session?.MemberId);
+
+            default:
+                _metrics.Refresh("not_found");
+                return InvalidGrant("The session has ended: it expired, was logged out, or was revoked.");
+        }
+    }
+
+    /// <summary>Ends the session a refresh token belongs to; true if there was one. Idempotent.</summary>
+    public async Task<bool> EndAsync(string? refreshToken, CancellationToken cancellationToken) =>
+        _codec.TryParse(refreshToken, out var parsed) && await _store.RevokeAsync(parsed.SessionId, cancellationToken);
+
+    /// <summary>Ends one of a member's sessions; a session of someone else is treated as absent.</summary>
+    public async Task<bool> EndAsync(MemberId owner, SessionId sessionId, CancellationToken cancellationToken)
+    {
+        var session = await _store.FindAsync(sessionId, cancellationToken);
+        return session is not null && session.MemberId == owner && await _store.RevokeAsync(sessionId, cancellationToken);
+    }
+
+    public Task<int> EndAllAsync(MemberId memberId, CancellationToken cancellationToken) => _store.RevokeAllAsync(memberId, cancellationToken);
+
+    public Task<IReadOnlyList<RefreshSession>> ListAsync(MemberId memberId, CancellationToken cancellationToken) => _store.ListByMemberAsync(memberId, cancellationToken);
+
+    /// <summary>The member a refresh token's session belongs to, if the token is well formed and the session lives.</summary>
+    public async Task<RefreshSession?> FindAsync(string? refreshToken, CancellationToken cancellationToken) =>
+        _codec.TryParse(refreshToken, out var parsed) ? await _store.FindAsync(parsed.SessionId, cancellationToken) : null;
+
+    private Failure Reused(SessionId sessionId, MemberId? memberId)
+    {
+        _metrics.Refresh("reused");
+        _metrics.ReuseDetected();
+        LogReuse(_logger, sessionId.Value, memberId?.Value);
+        return InvalidGrant("The refresh token was already used; the session has been revoked.");
+    }
+
+    private Failure InvalidGrant(string description)
+    {
+        _metrics.Failure(OAuthErrors.InvalidGrant);
+        return new Failure(OAuthErrors.InvalidGrant, description);
+    }
+
+    private static string? Truncate(string? userAgent) =>
+        string.IsNullOrEmpty(userAgent) ? null : userAgent.Length <= MaxUserAgentLength ? userAgent : userAgent[..MaxUserAgentLength];
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Refresh token reuse detected: session {SessionId} of member {MemberId} revoked.")]
+    private static partial void LogReuse(ILogger logger, string sessionId, string? memberId);
+}
+
+/// <summary>What a login or a refresh hands out.</summary>
+public sealed record TokenGrant(AccessToken AccessToken, string RefreshToken, RefreshSession Session);
