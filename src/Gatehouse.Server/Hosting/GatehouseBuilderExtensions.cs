@@ -1,0 +1,172 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Gatehouse.Core.Diagnostics;
+using Gatehouse.Core.Errors;
+using Gatehouse.Core.Keys;
+using Gatehouse.Core.Members;
+using Gatehouse.Core.Passwords;
+using Gatehouse.Core.Sessions;
+using Gatehouse.Core.Throttling;
+using Gatehouse.Core.Tokens;
+using Gatehouse.Server.Storage;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Gatehouse.Server.Hosting;
+
+/// <summary>Everything <c>Program.cs</c> registers, in one place.</summary>
+public static class GatehouseBuilderExtensions
+{
+    public const string MemberPolicy = "member";
+    public const string AdminPolicy = "admin";
+    public const string CredentialLimiter = "credentials";
+    public const string FrontendCors = "frontend";
+    public const long MaxRequestBodySize = 64 * 1024;
+
+    public static WebApplicationBuilder AddGatehouse(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Configuration.AddSecretFiles();
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+
+        // Nothing Gatehouse accepts is large: refuse big bodies before they are buffered (413).
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = MaxRequestBodySize;
+        });
+
+        AddValidatedOptions<TokenOptions>(services, configuration, TokenOptions.Section, o => o.Validate());
+        AddValidatedOptions<KeyOptions>(services, configuration, KeyOptions.Section, o => o.Validate());
+        AddValidatedOptions<PasswordOptions>(services, configuration, PasswordOptions.Section, o => o.Validate());
+        AddValidatedOptions<ThrottleOptions>(services, configuration, ThrottleOptions.Section, o => o.Validate());
+        AddValidatedOptions<FrontendOptions>(services, configuration, FrontendOptions.Section, o => o.Validate());
+        AddValidatedOptions<AdminOptions>(services, configuration, AdminOptions.Section, o => o.Validate());
+        AddValidatedOptions<RateLimitOptions>(services, configuration, RateLimitOptions.Section, o => o.Validate());
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => MasterKeyLoader.Load(sp.GetRequiredService<IOptions<KeyOptions>>().Value, builder.Environment.ContentRootPath));
+        services.AddSingleton<GatehouseMetrics>();
+        services.AddSingleton<SigningKeyRing>();
+        services.AddSingleton<AccessTokenIssuer>();
+        services.AddSingleton<RefreshTokenCodec>();
+        services.AddSingleton<SessionService>();
+        services.AddSingleton<PasswordPolicy>();
+        services.TryAddSingleton<IPasswordHasher, Argon2idPasswordHasher>();
+        services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<AccountService>();
+        services.AddSingleton<Endpoints.Auth.RefreshTokenTransport>();
+        services.AddSingleton<Endpoints.Auth.OriginCheck>();
+        services.AddHostedService<SigningKeyMaintenance>();
+        services.AddGatehouseStorage(configuration);
+
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+        {
+            var status = context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode;
+            context.ProblemDetails.Extensions.TryAdd("error", Problems.ErrorFor(status));
+            context.ProblemDetails.Extensions.Remove("traceId");
+        });
+        services.AddExceptionHandler<ErrorHandling>();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
+
+        AddAuthentication(services);
+        AddRateLimiting(services);
+        services.AddCors(o => o.AddPolicy(FrontendCors, policy => policy.AllowCredentials().AllowAnyHeader().WithMethods("GET", "POST", "PATCH", "DELETE").SetPreflightMaxAge(TimeSpan.FromHours(1))));
+        services.AddOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>().Configure<IOptions<FrontendOptions>>((cors, frontend) =>
+        {
+            var policy = cors.GetPolicy(FrontendCors)!;
+            foreach (var origin in frontend.Value.Origins)
+            {
+                policy.Origins.Add(origin);
+            }
+        });
+        services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Gatehouse";
+            document.Info.Description = "Authentication for products whose frontend and backend are separate.";
+            return Task.CompletedTask;
+        }));
+        return builder;
+    }
+
+    private static void AddAuthentication(IServiceCollection services)
+    {
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
+            .AddJwtBearer()
+            .AddScheme<AuthenticationSchemeOptions, AdminKeyAuthenticationHandler>(AdminKeyAuthenticationHandler.SchemeName, null);
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<SigningKeyRing, IOptions<TokenOptions>, TimeProvider>((jwt, keys, tokens, time) =>
+            {
+                jwt.MapInboundClaims = false;
+                jwt.TokenValidationParameters = AccessTokenValidation.CreateParameters(keys, tokens.Value, time);
+                jwt.Events = new JwtBearerEvents
+                {
+                    // RFC 6750 §3: a 401 names the scheme (and, when a token was presented, why it failed);
+                    // the body is problem details like every other error.
+                    OnChallenge = async context =>
+                    {
+                        context.HandleResponse();
+                        var presented = context.AuthenticateFailure is not null;
+                        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                        context.Response.Headers.WWWAuthenticate = presented ? "Bearer error=\"invalid_token\"" : "Bearer";
+                        var failure = presented
+                            ? new Failure(OAuthErrors.InvalidToken, "The access token is missing, expired or not valid.")
+                            : new Failure(GatehouseErrors.Unauthorized, "An access token is required.");
+                        await Problems.From(failure).ExecuteAsync(context.HttpContext);
+                    },
+                    OnForbidden = context => Problems.From(GatehouseErrors.Forbidden, "This credential may not do that.").ExecuteAsync(context.HttpContext),
+                };
+            });
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(MemberPolicy, p => p.AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme).RequireAuthenticatedUser().RequireClaim("sub").RequireClaim("sid"))
+            .AddPolicy(AdminPolicy, p => p.AddAuthenticationSchemes(AdminKeyAuthenticationHandler.SchemeName, JwtBearerDefaults.AuthenticationScheme).RequireAuthenticatedUser().RequireRole(AdminKeyAuthenticationHandler.Role));
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
+    }
+
+    private static void AddRateLimiting(IServiceCollection services)
+    {
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.AddPolicy(CredentialLimiter, context =>
+            {
+                var options = context.RequestServices.GetRequiredService<IOptionsMonitor<RateLimitOptions>>().CurrentValue;
+                return RateLimitPartition.GetTokenBucketLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = options.CredentialBurst,
+                    TokensPerPeriod = options.CredentialRequestsPerSecond,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    QueueLimit = 0,
+                });
+            });
+            limiter.OnRejected = async (context, cancellationToken) =>
+            {
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+                await Problems.From(new Failure(GatehouseErrors.RateLimited, "Too many requests from this address. Slow down.") { RetryAfter = retryAfter }, context.HttpContext).ExecuteAsync(context.HttpContext);
+            };
+        });
+    }
+
+    private static void AddValidatedOptions<T>(IServiceCollection services, ConfigurationManager configuration, string section, Func<T, IEnumerable<string>> validate)
+        where T : class
+    {
+        services.AddOptions<T>().Bind(configuration.GetSection(section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<T>>(new DelegateValidator<T>(validate));
+    }
+
+    private sealed class DelegateValidator<T>(Func<T, IEnumerable<string>> validate) : IValidateOptions<T>
+        where T : class
+    {
+        public ValidateOptionsResult Validate(string? name, T options)
+        {
+            var failures = validate(options).ToList();
+            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        }
+    }
+}

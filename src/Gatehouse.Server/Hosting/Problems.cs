@@ -1,0 +1,86 @@
+using System.Globalization;
+using Gatehouse.Core.Errors;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Gatehouse.Server.Hosting;
+
+/// <summary>
+/// RFC 9457 problem details carrying Gatehouse's stable <c>error</c> code as an extension member. The code, not the
+/// status or the title, is what clients switch on.
+/// </summary>
+internal static class Problems
+{
+    public const string ContentType = "application/problem+json";
+
+    public static ProblemHttpResult From(Failure failure, HttpContext? context = null)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        var status = StatusFor(failure.Error);
+        if (failure.RetryAfter is { } retryAfter && context is not null)
+        {
+            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
+
+        var problem = new ProblemDetails
+        {
+            Status = status,
+            Title = TitleFor(failure.Error),
+            Detail = failure.Description,
+            Type = "https://gatehouse.dev/errors/" + failure.Error,
+        };
+        problem.Extensions["error"] = failure.Error;
+        if (failure.Fields is { Count: > 0 } fields)
+        {
+            problem.Extensions["errors"] = fields;
+        }
+
+        return TypedResults.Problem(problem);
+    }
+
+    public static ProblemHttpResult From(string error, string description, HttpContext? context = null) => From(new Failure(error, description), context);
+
+    public static int StatusFor(string error) => error switch
+    {
+        GatehouseErrors.ValidationFailed or OAuthErrors.InvalidRequest or GatehouseErrors.UnsupportedProvider => StatusCodes.Status400BadRequest,
+        GatehouseErrors.InvalidCredentials or OAuthErrors.InvalidGrant or OAuthErrors.InvalidToken or GatehouseErrors.Unauthorized => StatusCodes.Status401Unauthorized,
+        GatehouseErrors.Forbidden or GatehouseErrors.OriginNotAllowed => StatusCodes.Status403Forbidden,
+        GatehouseErrors.NotFound => StatusCodes.Status404NotFound,
+        GatehouseErrors.MethodNotAllowed => StatusCodes.Status405MethodNotAllowed,
+        GatehouseErrors.EmailTaken => StatusCodes.Status409Conflict,
+        GatehouseErrors.PayloadTooLarge => StatusCodes.Status413PayloadTooLarge,
+        GatehouseErrors.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
+        GatehouseErrors.RateLimited => StatusCodes.Status429TooManyRequests,
+        GatehouseErrors.ServiceUnavailable or OAuthErrors.TemporarilyUnavailable => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
+    /// <summary>The code a bare status gets when the framework (routing, Kestrel, body parsing) produced it.</summary>
+    public static string ErrorFor(int status) => status switch
+    {
+        400 => GatehouseErrors.ValidationFailed,
+        401 => GatehouseErrors.Unauthorized,
+        403 => GatehouseErrors.Forbidden,
+        404 => GatehouseErrors.NotFound,
+        405 => GatehouseErrors.MethodNotAllowed,
+        413 => GatehouseErrors.PayloadTooLarge,
+        415 => GatehouseErrors.UnsupportedMediaType,
+        429 => GatehouseErrors.RateLimited,
+        503 => GatehouseErrors.ServiceUnavailable,
+        _ when status >= 500 => GatehouseErrors.InternalError,
+        _ => GatehouseErrors.ValidationFailed,
+    };
+
+    private static string TitleFor(string error) => error switch
+    {
+        GatehouseErrors.ValidationFailed => "The request is not valid.",
+        GatehouseErrors.InvalidCredentials => "The credentials are not valid.",
+        OAuthErrors.InvalidGrant => "The refresh token is not valid.",
+        GatehouseErrors.RateLimited => "Too many requests.",
+        GatehouseErrors.ServiceUnavailable => "The service is temporarily unavailable.",
+        GatehouseErrors.OriginNotAllowed => "The request's origin is not allowed.",
+        GatehouseErrors.EmailTaken => "The email is already registered.",
+        GatehouseErrors.NotFound => "Not found.",
+        _ => error.Replace('_', ' '),
+    };
+}
