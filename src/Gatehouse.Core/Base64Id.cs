@@ -17,7 +17,8 @@ internal static class Base64Id
 
     public static bool IsWellFormed(string? value)
     {
-        if (value is null || value.Length != Length)
+        // TryDecodeFromChars throws on characters outside the alphabet; IsValid screens them first.
+        if (value is null || value.Length != Length || !Base64Url.IsValid(value))
         {
             return false;
         }

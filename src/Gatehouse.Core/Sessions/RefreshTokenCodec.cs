@@ -46,7 +46,8 @@ public sealed class RefreshTokenCodec
     public bool TryParse(string? token, out ParsedRefreshToken parsed)
     {
         parsed = null!;
-        if (token is null || token.Length != EncodedLength)
+        // TryDecodeFromChars throws on characters outside the alphabet; IsValid screens them first.
+        if (token is null || token.Length != EncodedLength || !Base64Url.IsValid(token))
         {
             return false;
         }
