@@ -65,5 +65,5 @@ internal sealed class RefreshTokenTransport
         IsEssential = true,
     };
 
-    private static long Seconds(TimeSpan span) => Math.Max(0, (long)span.TotalSeconds);
+    private static long Seconds(TimeSpan span) => Math.Max(0, (long)Math.Round(span.TotalSeconds));
 }
