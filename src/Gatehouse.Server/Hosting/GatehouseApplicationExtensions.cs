@@ -7,7 +7,6 @@ using Gatehouse.Server.Endpoints.Members;
 using Gatehouse.Server.Storage;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Prometheus;
 using Scalar.AspNetCore;
 
 namespace Gatehouse.Server.Hosting;
@@ -50,7 +49,7 @@ public static class GatehouseApplicationExtensions
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).WithTags("Health");
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteHealthAsync }).WithTags("Health");
-        app.MapMetrics("/metrics");
+        app.MapPrometheusScrapingEndpoint("/metrics");
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/docs", o => o.WithTitle("Gatehouse API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));

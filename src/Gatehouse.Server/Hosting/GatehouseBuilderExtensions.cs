@@ -15,6 +15,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
 
 namespace Gatehouse.Server.Hosting;
 
@@ -63,6 +64,11 @@ public static class GatehouseBuilderExtensions
         services.AddSingleton<Endpoints.Auth.RefreshTokenTransport>();
         services.AddSingleton<Endpoints.Auth.OriginCheck>();
         services.AddHostedService<SigningKeyMaintenance>();
+
+        // Prometheus text at /metrics: Gatehouse's counters (gatehouse_*_total) and ASP.NET Core's request metrics.
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(GatehouseMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+            .AddPrometheusExporter());
         services.AddGatehouseStorage(configuration);
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
