@@ -1,0 +1,50 @@
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Gatehouse.Server.Storage.Database;
+
+/// <summary>Recognises provider errors in EF Core's wrappers (<c>DbUpdateException</c> and friends).</summary>
+internal static class DatabaseErrors
+{
+    // https://www.sqlite.org/rescode.html
+    private const int SqliteBusy = 5;
+    private const int SqliteLocked = 6;
+    private const int SqliteIoError = 10;
+    private const int SqliteCantOpen = 14;
+    private const int SqliteConstraintPrimaryKey = 1555;
+    private const int SqliteConstraintUnique = 2067;
+
+    /// <summary>A unique index refused the row: SQLite SQLITE_CONSTRAINT_UNIQUE/PRIMARYKEY, PostgreSQL 23505.</summary>
+    public static bool IsUniqueViolation(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is SqliteException { SqliteExtendedErrorCode: SqliteConstraintUnique or SqliteConstraintPrimaryKey }
+                or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The database could not be reached or stayed locked beyond the command timeout: broken infrastructure rather than
+    /// a mistake in the statement.
+    /// </summary>
+    public static bool IsUnavailable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is TimeoutException
+                or NpgsqlException { IsTransient: true }
+                or SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked or SqliteIoError or SqliteCantOpen })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

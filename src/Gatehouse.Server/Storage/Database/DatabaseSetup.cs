@@ -1,0 +1,75 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace Gatehouse.Server.Storage.Database;
+
+/// <summary>How each provider is configured, shared by the server, the design-time factories and the tests.</summary>
+internal static class DatabaseSetup
+{
+    public static void UseSqlite(DbContextOptionsBuilder builder, DatabaseOptions options)
+    {
+        var connectionString = options.ConnectionString ?? DatabaseOptions.DefaultSqliteConnectionString;
+        EnsureSqliteDirectory(connectionString);
+        builder
+            .UseSqlite(connectionString, sqlite => sqlite.CommandTimeout(options.CommandTimeoutSeconds))
+            .AddInterceptors(new SqliteConnectionSetup(options.CommandTimeout))
+            .UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking);
+    }
+
+    public static void UsePostgres(DbContextOptionsBuilder builder, DatabaseOptions options)
+    {
+        // Npgsql pools physical connections by itself (Pooling=true unless the connection string says otherwise);
+        // the pooled DbContext factory on top of it reuses the contexts.
+        builder
+            .UseNpgsql(options.ConnectionString, npgsql => npgsql.CommandTimeout(options.CommandTimeoutSeconds))
+            .UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking);
+    }
+
+    /// <summary>
+    /// The SQLite connection string with a relative file made absolute against <paramref name="baseDirectory"/> (the
+    /// content root), so the database does not move with the process's working directory.
+    /// </summary>
+    public static string ResolveSqliteConnectionString(string? connectionString, string baseDirectory)
+    {
+        var builder = new SqliteConnectionStringBuilder(string.IsNullOrWhiteSpace(connectionString) ? DatabaseOptions.DefaultSqliteConnectionString : connectionString);
+        if (IsFile(builder) && !Path.IsPathRooted(builder.DataSource))
+        {
+            builder.DataSource = Path.GetFullPath(Path.Combine(baseDirectory, builder.DataSource));
+        }
+
+        return builder.ConnectionString;
+    }
+
+    /// <summary>Applies migrations when configured; for SQLite first creates the folder and switches the file to WAL.</summary>
+    public static async Task InitializeAsync(GatehouseDbContext db, DatabaseOptions options, CancellationToken cancellationToken)
+    {
+        if (db is SqliteGatehouseDbContext)
+        {
+            EnsureSqliteDirectory(db.Database.GetConnectionString());
+
+            // WAL lets readers run while one writer writes; the mode is stored in the file, so once is enough.
+            // https://www.sqlite.org/pragma.html#pragma_journal_mode
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+        }
+
+        if (options.ApplyMigrations)
+        {
+            await db.Database.MigrateAsync(cancellationToken);
+        }
+    }
+
+    private static void EnsureSqliteDirectory(string? connectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        if (IsFile(builder) && Path.GetDirectoryName(Path.GetFullPath(builder.DataSource)) is { Length: > 0 } directory)
+        {
+            Directory.CreateDirectory(directory);
+        }
+    }
+
+    private static bool IsFile(SqliteConnectionStringBuilder builder) =>
+        builder.Mode != SqliteOpenMode.Memory
+        && !string.IsNullOrEmpty(builder.DataSource)
+        && !string.Equals(builder.DataSource, ":memory:", StringComparison.Ordinal)
+        && !builder.DataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,186 @@
+using System.Security.Cryptography;
+using Gatehouse.Core.Members;
+using Gatehouse.Core.Sessions;
+using Microsoft.EntityFrameworkCore;
+
+namespace Gatehouse.Server.Storage.Database;
+
+/// <summary>
+/// Refresh sessions in the database. Expired rows are treated as absent by every read and deleted later by
+/// <see cref="ExpiredSessionSweeper"/>.
+/// </summary>
+internal sealed class EfRefreshSessionStore(IDbContextFactory<GatehouseDbContext> contexts, TimeProvider time) : IRefreshSessionStore
+{
+    private static readonly RotationResult NotFound = new(RotationOutcome.NotFound, null);
+    private static readonly RotationResult Reused = new(RotationOutcome.Reused, null);
+
+    public Task CreateAsync(NewRefreshSession session, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var s = session.Session;
+        var row = new RefreshSessionRow
+        {
+            Id = s.Id.Value,
+            MemberId = s.MemberId.Value,
+            CurrentHash = session.TokenHash,
+            CreatedAt = StoredTime.Normalize(s.CreatedAt),
+            LastUsedAt = StoredTime.Normalize(s.LastUsedAt),
+            IdleExpiresAt = StoredTime.Normalize(s.IdleExpiresAt),
+            AbsoluteExpiresAt = StoredTime.Normalize(s.AbsoluteExpiresAt),
+            UserAgent = s.UserAgent,
+        };
+        return RunAsync(
+            async db =>
+            {
+                db.RefreshSessions.Add(row);
+                return await db.SaveChangesAsync(cancellationToken);
+            },
+            cancellationToken);
+    }
+
+    public Task<RotationResult> RotateAsync(RotationRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return RunAsync(db => RotateAsync(db, request, cancellationToken), cancellationToken);
+    }
+
+    public Task<RefreshSession?> FindAsync(SessionId id, CancellationToken cancellationToken)
+    {
+        var now = Now();
+        return RunAsync(
+            async db =>
+            {
+                var row = await db.RefreshSessions
+                    .AsNoTracking()
+                    .SingleOrDefaultAsync(s => s.Id == id.Value && s.IdleExpiresAt > now && s.AbsoluteExpiresAt > now, cancellationToken);
+                return row is null ? null : ToSession(row);
+            },
+            cancellationToken);
+    }
+
+    public Task<IReadOnlyList<RefreshSession>> ListByMemberAsync(MemberId memberId, CancellationToken cancellationToken)
+    {
+        var now = Now();
+        return RunAsync<IReadOnlyList<RefreshSession>>(
+            async db =>
+            {
+                var rows = await db.RefreshSessions
+                    .AsNoTracking()
+                    .Where(s => s.MemberId == memberId.Value && s.IdleExpiresAt > now && s.AbsoluteExpiresAt > now)
+                    .OrderByDescending(s => s.CreatedAt)
+                    .ThenBy(s => s.Id)
+                    .ToListAsync(cancellationToken);
+                return rows.ConvertAll(ToSession);
+            },
+            cancellationToken);
+    }
+
+    public Task<bool> RevokeAsync(SessionId id, CancellationToken cancellationToken)
+    {
+        // An expired row is already no session: it is left to the sweeper and reported as absent.
+        var now = Now();
+        return RunAsync(
+            async db => await db.RefreshSessions
+                .Where(s => s.Id == id.Value && s.IdleExpiresAt > now && s.AbsoluteExpiresAt > now)
+                .ExecuteDeleteAsync(cancellationToken) > 0,
+            cancellationToken);
+    }
+
+    public Task<int> RevokeAllAsync(MemberId memberId, CancellationToken cancellationToken)
+    {
+        var now = Now();
+        return RunAsync(
+            db => db.RefreshSessions
+                .Where(s => s.MemberId == memberId.Value && s.IdleExpiresAt > now && s.AbsoluteExpiresAt > now)
+                .ExecuteDeleteAsync(cancellationToken),
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Atomic without a transaction: the rotation is one conditional UPDATE, so of any number of concurrent callers
+    /// presenting the same current hash exactly one matches the row (SQLite serialises writers; PostgreSQL re-checks
+    /// the WHERE clause against the row version the winner committed, READ COMMITTED "EvalPlanQual"). Every other
+    /// caller then reads the committed row and learns why it lost.
+    /// </summary>
+    private static async Task<RotationResult> RotateAsync(GatehouseDbContext db, RotationRequest request, CancellationToken cancellationToken)
+    {
+        var id = request.Id.Value;
+        var presented = request.PresentedHash;
+        var successor = request.SuccessorHash;
+        var nonce = request.SuccessorNonce;
+        var now = StoredTime.Normalize(request.Now);
+        DateTimeOffset? rotatedAt = now;
+        var slidIdle = StoredTime.Normalize(request.Now + request.IdleLifetime);
+
+        // byte[] equality translates to "=" on a SQLite BLOB and a PostgreSQL bytea. The right-hand sides of SET
+        // all read the row as it was before the UPDATE, so previous_hash receives the old current_hash.
+        var rotated = await db.RefreshSessions
+            .Where(s => s.Id == id && s.CurrentHash == presented && s.IdleExpiresAt > now && s.AbsoluteExpiresAt > now)
+            .ExecuteUpdateAsync(
+                set => set
+                    .SetProperty(s => s.PreviousHash, s => s.CurrentHash)
+                    .SetProperty(s => s.CurrentHash, successor)
+                    .SetProperty(s => s.Nonce, nonce)
+                    .SetProperty(s => s.RotatedAt, rotatedAt)
+                    .SetProperty(s => s.LastUsedAt, now)
+                    .SetProperty(s => s.IdleExpiresAt, s => s.AbsoluteExpiresAt < slidIdle ? s.AbsoluteExpiresAt : slidIdle),
+                cancellationToken);
+
+        var row = await db.RefreshSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, cancellationToken);
+        if (row is null || !IsLive(row, now))
+        {
+            return NotFound;
+        }
+
+        if (rotated == 1)
+        {
+            return new RotationResult(RotationOutcome.Rotated, ToSession(row));
+        }
+
+        if (CryptographicOperations.FixedTimeEquals(row.CurrentHash, presented))
+        {
+            // The UPDATE did not match, yet the hash is current and the row live: nothing but a session created after
+            // the UPDATE under the same random id could do that. Refuse without revoking anything.
+            return NotFound;
+        }
+
+        if (row.PreviousHash is { } previous
+            && CryptographicOperations.FixedTimeEquals(previous, presented)
+            && row.RotatedAt is { } rotatedAtStored
+            && now - rotatedAtStored <= request.ReuseLeeway
+            && row.Nonce is { } currentNonce)
+        {
+            return new RotationResult(RotationOutcome.WithinLeeway, ToSession(row), currentNonce, row.CurrentHash);
+        }
+
+        // A token the family no longer accepts: someone holds a copy of an old token. Revoke the whole family.
+        await db.RefreshSessions.Where(s => s.Id == id).ExecuteDeleteAsync(cancellationToken);
+        return Reused;
+    }
+
+    private async Task<T> RunAsync<T>(Func<GatehouseDbContext, Task<T>> work, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            return await work(db);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && DatabaseErrors.IsUnavailable(e))
+        {
+            throw new SessionStoreUnavailableException("The session database cannot be reached or stayed locked.", e);
+        }
+    }
+
+    private DateTimeOffset Now() => StoredTime.Normalize(time.GetUtcNow());
+
+    private static bool IsLive(RefreshSessionRow row, DateTimeOffset now) => row.IdleExpiresAt > now && row.AbsoluteExpiresAt > now;
+
+    private static RefreshSession ToSession(RefreshSessionRow row) => new(
+        new SessionId(row.Id),
+        new MemberId(row.MemberId),
+        row.CreatedAt,
+        row.LastUsedAt,
+        row.IdleExpiresAt,
+        row.AbsoluteExpiresAt,
+        row.UserAgent);
+}

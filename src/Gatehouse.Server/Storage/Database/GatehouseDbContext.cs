@@ -1,0 +1,82 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Gatehouse.Server.Storage.Database;
+
+/// <summary>
+/// The model both providers share. Each provider has its own subclass (<see cref="SqliteGatehouseDbContext"/>,
+/// <see cref="PostgresGatehouseDbContext"/>) because EF Core keeps one migrations history per context type, and the
+/// two databases need different column types. Stores depend on <c>IDbContextFactory&lt;GatehouseDbContext&gt;</c>.
+/// </summary>
+internal abstract class GatehouseDbContext : DbContext
+{
+    protected GatehouseDbContext(DbContextOptions options)
+        : base(options)
+    {
+    }
+
+    public DbSet<MemberRow> Members => Set<MemberRow>();
+
+    public DbSet<RefreshSessionRow> RefreshSessions => Set<RefreshSessionRow>();
+
+    public DbSet<SigningKeyRow> SigningKeys => Set<SigningKeyRow>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(modelBuilder);
+
+        modelBuilder.Entity<MemberRow>(member =>
+        {
+            member.ToTable("members");
+            member.HasKey(m => m.Id).HasName("pk_members");
+            member.Property(m => m.Id).HasColumnName("id").ValueGeneratedOnAdd();
+            member.Property(m => m.PublicId).HasColumnName("public_id");
+            member.Property(m => m.Email).HasColumnName("email").HasMaxLength(Core.Members.EmailAddress.MaxLength);
+            member.Property(m => m.NormalizedEmail).HasColumnName("normalized_email").HasMaxLength(Core.Members.EmailAddress.MaxLength);
+            member.Property(m => m.Nickname).HasColumnName("nickname");
+            member.Property(m => m.PasswordHash).HasColumnName("password_hash");
+            member.Property(m => m.CreatedAt).HasColumnName("created_at");
+            member.Property(m => m.UpdatedAt).HasColumnName("updated_at");
+            member.HasIndex(m => m.PublicId).IsUnique().HasDatabaseName("ix_members_public_id");
+
+            // Both SQLite and PostgreSQL treat NULLs as distinct in a unique index, so members without an email
+            // (social logins whose provider shares none) never collide, while two equal addresses always do.
+            member.HasIndex(m => m.NormalizedEmail).IsUnique().HasDatabaseName("ix_members_normalized_email");
+        });
+
+        modelBuilder.Entity<RefreshSessionRow>(session =>
+        {
+            session.ToTable("refresh_sessions");
+            session.HasKey(s => s.Id).HasName("pk_refresh_sessions");
+            session.Property(s => s.Id).HasColumnName("id");
+            session.Property(s => s.MemberId).HasColumnName("member_id");
+            session.Property(s => s.CurrentHash).HasColumnName("current_hash");
+            session.Property(s => s.PreviousHash).HasColumnName("previous_hash");
+            session.Property(s => s.Nonce).HasColumnName("nonce");
+            session.Property(s => s.RotatedAt).HasColumnName("rotated_at");
+            session.Property(s => s.CreatedAt).HasColumnName("created_at");
+            session.Property(s => s.LastUsedAt).HasColumnName("last_used_at");
+            session.Property(s => s.IdleExpiresAt).HasColumnName("idle_expires_at");
+            session.Property(s => s.AbsoluteExpiresAt).HasColumnName("absolute_expires_at");
+            session.Property(s => s.UserAgent).HasColumnName("user_agent");
+            session.HasIndex(s => s.MemberId).HasDatabaseName("ix_refresh_sessions_member_id");
+
+            // For the sweeper: a session ends at whichever expiry comes first.
+            session.HasIndex(s => s.IdleExpiresAt).HasDatabaseName("ix_refresh_sessions_idle_expires_at");
+            session.HasIndex(s => s.AbsoluteExpiresAt).HasDatabaseName("ix_refresh_sessions_absolute_expires_at");
+        });
+
+        modelBuilder.Entity<SigningKeyRow>(key =>
+        {
+            key.ToTable("signing_keys");
+            key.HasKey(k => k.Kid).HasName("pk_signing_keys");
+            key.Property(k => k.Kid).HasColumnName("kid");
+            key.Property(k => k.Algorithm).HasColumnName("algorithm");
+            key.Property(k => k.PublicJwk).HasColumnName("public_jwk");
+            key.Property(k => k.SealedPrivateKey).HasColumnName("sealed_private_key");
+            key.Property(k => k.CreatedAt).HasColumnName("created_at");
+            key.Property(k => k.ActivatesAt).HasColumnName("activates_at");
+            key.Property(k => k.RetiresAt).HasColumnName("retires_at");
+            key.Property(k => k.ExpiresAt).HasColumnName("expires_at");
+        });
+    }
+}

@@ -1,0 +1,83 @@
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Gatehouse.Server.Storage;
+
+/// <summary>
+/// Where members, signing keys and (by default) refresh sessions are kept. Section <c>Gatehouse:Database</c>; the
+/// connection string is <c>ConnectionStrings:Gatehouse</c>.
+/// </summary>
+public sealed class DatabaseOptions
+{
+    public const string Section = "Gatehouse:Database";
+    public const string ConnectionStringName = "Gatehouse";
+    public const string ConnectionStringKey = "ConnectionStrings:" + ConnectionStringName;
+    public const string Sqlite = "sqlite";
+    public const string Postgres = "postgres";
+
+    /// <summary>The embedded default: a file beside the server, relative to its content root.</summary>
+    public const string DefaultSqliteConnectionString = "Data Source=data/gatehouse.db";
+
+    /// <summary><c>sqlite</c> (one instance, the default) or <c>postgres</c> (several instances share it).</summary>
+    public string Provider { get; set; } = Sqlite;
+
+    /// <summary>Applies pending migrations at start-up; switch off where a deployment step migrates instead.</summary>
+    public bool ApplyMigrations { get; set; } = true;
+
+    /// <summary>How long one statement may run. Every store call is one short unit of work, so this stays small.</summary>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>From <c>ConnectionStrings:Gatehouse</c>; for SQLite, <see cref="DefaultSqliteConnectionString"/> when absent.</summary>
+    public string? ConnectionString { get; set; }
+
+    public bool IsSqlite => string.Equals(Provider, Sqlite, StringComparison.OrdinalIgnoreCase);
+
+    public bool IsPostgres => string.Equals(Provider, Postgres, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Whole seconds, at least one: what ADO.NET providers take.</summary>
+    internal int CommandTimeoutSeconds => Math.Max(1, (int)Math.Ceiling(CommandTimeout.TotalSeconds));
+
+    public IEnumerable<string> Validate()
+    {
+        if (!IsSqlite && !IsPostgres)
+        {
+            yield return $"{Section}:Provider must be '{Sqlite}' or '{Postgres}' (was '{Provider}').";
+        }
+
+        if (CommandTimeout < TimeSpan.FromSeconds(1) || CommandTimeout > TimeSpan.FromMinutes(5))
+        {
+            yield return $"{Section}:CommandTimeout must be between 00:00:01 and 00:05:00 (was {CommandTimeout}).";
+        }
+
+        if (IsPostgres && string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            yield return $"{ConnectionStringKey} is required when {Section}:Provider is '{Postgres}'.";
+        }
+
+        if (!string.IsNullOrWhiteSpace(ConnectionString) && ConnectionStringError() is { } error)
+        {
+            yield return $"{ConnectionStringKey} is not a valid {Provider} connection string: {error}";
+        }
+    }
+
+    private string? ConnectionStringError()
+    {
+        try
+        {
+            if (IsSqlite)
+            {
+                _ = new SqliteConnectionStringBuilder(ConnectionString);
+            }
+            else if (IsPostgres)
+            {
+                _ = new NpgsqlConnectionStringBuilder(ConnectionString);
+            }
+
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            return e.Message;
+        }
+    }
+}

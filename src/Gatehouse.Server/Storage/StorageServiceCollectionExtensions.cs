@@ -1,0 +1,130 @@
+using Gatehouse.Core.Keys;
+using Gatehouse.Core.Members;
+using Gatehouse.Core.Sessions;
+using Gatehouse.Core.Throttling;
+using Gatehouse.Server.Storage.Database;
+using Gatehouse.Server.Storage.Memory;
+using Gatehouse.Server.Storage.Redis;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Gatehouse.Server.Storage;
+
+public static class StorageServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the stores behind the Core interfaces: the database (SQLite or PostgreSQL, <c>Gatehouse:Database</c>)
+    /// for members and signing keys; refresh sessions in the database or Redis (<c>Gatehouse:Sessions:Store</c>);
+    /// login throttling in Redis when sessions are there, else in the process. Adds the <c>database</c> and, with
+    /// Redis, <c>redis</c> health checks (tag <c>ready</c>). Bad configuration fails start-up with messages naming the keys.
+    /// </summary>
+    public static IServiceCollection AddGatehouseStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        services.TryAddSingleton(TimeProvider.System);
+
+        // Relative SQLite files live under the content root (as data/master.key does), not wherever the process was started.
+        var contentRoot = configuration[HostDefaults.ContentRootKey] is { Length: > 0 } root ? root : Directory.GetCurrentDirectory();
+        services.AddOptions<DatabaseOptions>()
+            .Bind(configuration.GetSection(DatabaseOptions.Section))
+            .Configure(o =>
+            {
+                o.ConnectionString = configuration.GetConnectionString(DatabaseOptions.ConnectionStringName);
+                if (o.IsSqlite)
+                {
+                    try
+                    {
+                        o.ConnectionString = DatabaseSetup.ResolveSqliteConnectionString(o.ConnectionString, contentRoot);
+                    }
+                    catch (ArgumentException)
+                    {
+                        // Left as configured: DatabaseOptions.Validate reports it with the key's name.
+                    }
+                }
+            })
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DatabaseOptions>>(new OptionsValidator<DatabaseOptions>(o => o.Validate()));
+
+        services.AddOptions<SessionStoreOptions>().Bind(configuration.GetSection(SessionStoreOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SessionStoreOptions>>(new OptionsValidator<SessionStoreOptions>(o => o.Validate()));
+
+        AddDatabase(services, configuration);
+        services.TryAddSingleton<IMemberStore, EfMemberStore>();
+        services.TryAddSingleton<ISigningKeyStore, EfSigningKeyStore>();
+        var healthChecks = services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+
+        // The choice is made here, from the raw value, because it decides which services exist; an invalid value
+        // falls through to the database and is reported by the validation above when the host starts.
+        var sessions = configuration.GetSection(SessionStoreOptions.Section).Get<SessionStoreOptions>() ?? new SessionStoreOptions();
+        if (sessions.UsesRedis)
+        {
+            services.AddOptions<RedisOptions>()
+                .Bind(configuration.GetSection(RedisOptions.Section))
+                .Configure(o => o.ConnectionString = configuration.GetConnectionString(RedisOptions.ConnectionStringName))
+                .ValidateOnStart();
+            services.AddSingleton<IValidateOptions<RedisOptions>>(new OptionsValidator<RedisOptions>(o => o.Validate()));
+            services.TryAddSingleton<RedisConnection>();
+            services.TryAddSingleton<IRefreshSessionStore, RedisRefreshSessionStore>();
+            services.TryAddSingleton<ILoginThrottleStore, RedisLoginThrottleStore>();
+            healthChecks.AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
+        }
+        else
+        {
+            services.TryAddSingleton<IRefreshSessionStore, EfRefreshSessionStore>();
+            services.TryAddSingleton<ILoginThrottleStore, MemoryLoginThrottleStore>();
+            services.AddHostedService<ExpiredSessionSweeper>();
+        }
+
+        return services;
+    }
+
+    /// <summary>
+    /// Before the first request: for SQLite creates the data folder and turns on WAL; applies migrations unless
+    /// <c>Gatehouse:Database:ApplyMigrations</c> is false; with Redis, makes the first connection attempt (bounded by
+    /// <c>Gatehouse:Redis:ConnectTimeout</c>, and not fatal: Redis may come up later) so no request waits for it.
+    /// Throws the options validation errors if the configuration is bad.
+    /// </summary>
+    public static async Task InitializeGatehouseStorageAsync(this IServiceProvider services, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+        var contexts = services.GetRequiredService<IDbContextFactory<GatehouseDbContext>>();
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            await DatabaseSetup.InitializeAsync(db, options, cancellationToken);
+        }
+
+        if (services.GetService<RedisConnection>() is { } redis)
+        {
+            _ = services.GetRequiredService<IOptions<RedisOptions>>().Value;
+            try
+            {
+                await redis.GetDatabaseAsync(cancellationToken);
+            }
+            catch (Exception e) when (RedisFailures.IsRedisFailure(e))
+            {
+                // Reported by the redis health check and by each request that needs Redis until it answers.
+            }
+        }
+    }
+
+    private static void AddDatabase(IServiceCollection services, IConfiguration configuration)
+    {
+        var provider = configuration[DatabaseOptions.Section + ":Provider"];
+        if (string.Equals(provider, DatabaseOptions.Postgres, StringComparison.OrdinalIgnoreCase))
+        {
+            services.AddPooledDbContextFactory<PostgresGatehouseDbContext>((sp, builder) =>
+                DatabaseSetup.UsePostgres(builder, sp.GetRequiredService<IOptions<DatabaseOptions>>().Value));
+            services.TryAddSingleton<IDbContextFactory<GatehouseDbContext>, GatehouseDbContextFactory<PostgresGatehouseDbContext>>();
+        }
+        else
+        {
+            services.AddPooledDbContextFactory<SqliteGatehouseDbContext>((sp, builder) =>
+                DatabaseSetup.UseSqlite(builder, sp.GetRequiredService<IOptions<DatabaseOptions>>().Value));
+            services.TryAddSingleton<IDbContextFactory<GatehouseDbContext>, GatehouseDbContextFactory<SqliteGatehouseDbContext>>();
+        }
+    }
+}
