@@ -17,6 +17,11 @@ public static class EmailAddress
         }
 
         var trimmed = email.Trim();
+        if (trimmed.Any(char.IsControl))
+        {
+            return false;
+        }
+
         return MailAddress.TryCreate(trimmed, out var parsed)
             && parsed.Address == trimmed
             && parsed.Host.Contains('.', StringComparison.Ordinal);

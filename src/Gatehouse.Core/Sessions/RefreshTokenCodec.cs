@@ -6,7 +6,8 @@ namespace Gatehouse.Core.Sessions;
 
 /// <summary>
 /// Refresh tokens are <c>base64url(sid ‖ secret ‖ tag)</c>: 16 + 32 + 16 bytes. The secret carries 256 random bits;
-/// only its SHA-256 is stored. The tag (a truncated HMAC under a key derived from the master key) proves the token was
+/// only a digest of it is stored: SHA-256 truncated to 128 bits, which still leaves 2^128 work to find a preimage and
+/// keeps a Redis session under its memory budget (docs/architecture.md). The tag (a truncated HMAC under a key derived from the master key) proves the token was
 /// issued by this deployment for this sid, so a forged token that names a real sid is refused without revoking
 /// anything, while a genuine dead token of the family is recognised as reuse (docs/architecture.md).
 /// </summary>
@@ -17,6 +18,8 @@ public sealed class RefreshTokenCodec
     private const int SecretSize = 32;
     private const int TagSize = 16;
     private const int TotalSize = SidSize + SecretSize + TagSize;
+    private const int HashSize = 16;
+    private const int NonceSize = 16;
     private readonly byte[] _tagKey;
 
     public RefreshTokenCodec(MasterKey masterKey)
@@ -41,7 +44,10 @@ public sealed class RefreshTokenCodec
         return Encode(presented.SessionId, secret);
     }
 
-    public static byte[] NewNonce() => RandomNumberGenerator.GetBytes(32);
+    public static byte[] NewNonce() => RandomNumberGenerator.GetBytes(NonceSize);
+
+    /// <summary>What a store keeps of a token's secret.</summary>
+    public static byte[] Digest(ReadOnlySpan<byte> secret) => SHA256.HashData(secret)[..HashSize];
 
     public bool TryParse(string? token, out ParsedRefreshToken parsed)
     {
@@ -66,7 +72,7 @@ public sealed class RefreshTokenCodec
         }
 
         var secret = bytes.Slice(SidSize, SecretSize).ToArray();
-        parsed = new ParsedRefreshToken(new SessionId(Base64Url.EncodeToString(bytes[..SidSize])), secret, SHA256.HashData(secret));
+        parsed = new ParsedRefreshToken(new SessionId(Base64Url.EncodeToString(bytes[..SidSize])), secret, Digest(secret));
         return true;
     }
 
@@ -82,11 +88,11 @@ public sealed class RefreshTokenCodec
         Span<byte> tag = stackalloc byte[32];
         HMACSHA256.HashData(_tagKey, bytes[..(SidSize + SecretSize)], tag);
         tag[..TagSize].CopyTo(bytes[(SidSize + SecretSize)..]);
-        return new IssuedRefreshToken(Base64Url.EncodeToString(bytes), SHA256.HashData(secret));
+        return new IssuedRefreshToken(Base64Url.EncodeToString(bytes), Digest(secret));
     }
 }
 
-/// <param name="Hash">SHA-256 of the secret: all a store ever keeps.</param>
+/// <param name="Hash">The digest of the secret (<see cref="RefreshTokenCodec.Digest"/>): all a store ever keeps.</param>
 public sealed record IssuedRefreshToken(string Value, byte[] Hash);
 
 public sealed record ParsedRefreshToken(SessionId SessionId, byte[] Secret, byte[] Hash);

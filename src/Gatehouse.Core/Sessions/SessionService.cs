@@ -13,8 +13,8 @@ namespace Gatehouse.Core.Sessions;
 /// </summary>
 public sealed partial class SessionService
 {
-    /// <summary>User agents are kept for the sessions list only; a short prefix is enough and keeps a Redis session small.</summary>
-    public const int MaxUserAgentLength = 100;
+    /// <summary>User agents are kept for the sessions list only; condensed, 64 characters say which browser on which system and keep a Redis session small.</summary>
+    public const int MaxUserAgentLength = 64;
 
     private readonly IRefreshSessionStore _store;
     private readonly RefreshTokenCodec _codec;
@@ -42,7 +42,7 @@ public sealed partial class SessionService
         var now = _time.GetUtcNow();
         var id = SessionId.New();
         var refresh = _codec.CreateInitial(id);
-        var session = new RefreshSession(id, memberId, now, now, now + options.RefreshIdleLifetime, now + options.RefreshAbsoluteLifetime, Truncate(userAgent));
+        var session = new RefreshSession(id, memberId, now, now, now + options.RefreshIdleLifetime, now + options.RefreshAbsoluteLifetime, CondenseUserAgent(userAgent));
         await _store.CreateAsync(new NewRefreshSession(session, refresh.Hash), cancellationToken);
         return new TokenGrant(_issuer.Issue(memberId, id), refresh.Value, session);
     }
@@ -123,8 +123,36 @@ public sealed partial class SessionService
         return new Failure(OAuthErrors.InvalidGrant, description);
     }
 
-    private static string? Truncate(string? userAgent) =>
-        string.IsNullOrEmpty(userAgent) ? null : userAgent.Length <= MaxUserAgentLength ? userAgent : userAgent[..MaxUserAgentLength];
+    /// <summary>
+    /// Drops the tokens every browser sends for compatibility (<c>Mozilla/5.0</c>, <c>AppleWebKit/…</c>,
+    /// <c>(KHTML, like Gecko)</c>), which leaves the system and the browser within the first 64 characters.
+    /// </summary>
+    public static string? CondenseUserAgent(string? userAgent)
+    {
+        if (string.IsNullOrWhiteSpace(userAgent))
+        {
+            return null;
+        }
+
+        var parts = userAgent.Replace("(KHTML, like Gecko)", string.Empty, StringComparison.Ordinal)
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Where(p => !p.StartsWith("Mozilla/", StringComparison.Ordinal) && !p.StartsWith("AppleWebKit/", StringComparison.Ordinal));
+        var condensed = string.Join(' ', parts);
+        if (condensed.Length == 0)
+        {
+            condensed = userAgent.Trim();
+        }
+
+        condensed = new string(condensed.Where(c => !char.IsControl(c)).ToArray());
+        if (condensed.Length <= MaxUserAgentLength)
+        {
+            return condensed;
+        }
+
+        // Never split a surrogate pair: a lone surrogate is not text, and PostgreSQL refuses it.
+        var length = char.IsHighSurrogate(condensed[MaxUserAgentLength - 1]) ? MaxUserAgentLength - 1 : MaxUserAgentLength;
+        return condensed[..length];
+    }
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Refresh token reuse detected: session {SessionId} of member {MemberId} revoked.")]
     private static partial void LogReuse(ILogger logger, string sessionId, string? memberId);

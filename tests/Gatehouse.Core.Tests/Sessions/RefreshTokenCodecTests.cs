@@ -19,7 +19,7 @@ public sealed class RefreshTokenCodecTests
         Assert.True(_codec.TryParse(token.Value, out var parsed));
         Assert.Equal(sid, parsed.SessionId);
         Assert.Equal(token.Hash, parsed.Hash);
-        Assert.Equal(SHA256.HashData(parsed.Secret), parsed.Hash);
+        Assert.Equal(SHA256.HashData(parsed.Secret)[..16], parsed.Hash);
     }
 
     [Fact]
@@ -68,5 +68,24 @@ public sealed class RefreshTokenCodecTests
         Assert.True(_codec.TryParse(first.Value, out var successor));
         Assert.Equal(presented.SessionId, successor.SessionId);
         Assert.NotEqual(presented.Hash, successor.Hash);
+    }
+}
+
+public sealed class UserAgentTests
+{
+    [Fact]
+    public void A_browser_user_agent_keeps_its_system_and_browser_within_64_characters()
+    {
+        var condensed = SessionService.CondenseUserAgent("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36");
+        Assert.Equal("(Windows NT 10.0; Win64; x64) Chrome/131.0.0.0 Safari/537.36", condensed);
+    }
+
+    [Fact]
+    public void Truncation_never_splits_a_surrogate_pair()
+    {
+        var condensed = SessionService.CondenseUserAgent(new string('a', 63) + "🚲🚲")!;
+        Assert.Equal(63, condensed.Length);
+        Assert.Null(SessionService.CondenseUserAgent("  "));
+        Assert.Equal("curl/8.0", SessionService.CondenseUserAgent("curl/8.0\u0001"));
     }
 }

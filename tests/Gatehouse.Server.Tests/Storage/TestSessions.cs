@@ -11,11 +11,11 @@ internal static class TestSessions
     public static readonly TimeSpan Absolute = TimeSpan.FromDays(30);
     public static readonly TimeSpan Leeway = TimeSpan.FromSeconds(30);
 
-    /// <summary>A desktop Chrome user agent cut to SessionService.MaxUserAgentLength (100) characters.</summary>
+    /// <summary>The longest user agent a session keeps (SessionService.MaxUserAgentLength characters).</summary>
     public static readonly string UserAgent =
-        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"[..SessionService.MaxUserAgentLength];
+        "(Windows NT 10.0; Win64; x64; rv:131.0) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0 extra"[..SessionService.MaxUserAgentLength];
 
-    public static byte[] RandomHash() => RandomNumberGenerator.GetBytes(32);
+    public static byte[] RandomHash() => RandomNumberGenerator.GetBytes(16);
 
     /// <summary>A session created at <paramref name="now"/> (rounded to milliseconds, as every store keeps times).</summary>
     public static NewRefreshSession New(MemberId member, DateTimeOffset now, TimeSpan? idle = null, TimeSpan? absolute = null, string? userAgent = null)

@@ -48,7 +48,8 @@ internal sealed class RefreshTokenTransport
         }
 
         var idle = _tokens.CurrentValue.RefreshIdleLifetime;
-        var remaining = grant.Session.ExpiresAt - now;
+        // Whole seconds, rounded: stores keep milliseconds, and a cookie must not lose a second to truncation.
+        var remaining = TimeSpan.FromSeconds(Math.Round((grant.Session.ExpiresAt - now).TotalSeconds));
         context.Response.Cookies.Append(CookieName, grant.RefreshToken, CookieOptions(remaining < idle ? remaining : idle));
         return response;
     }
