@@ -142,7 +142,16 @@ internal static class AuthEndpoints
     {
         if (context.Request.HasJsonContentType() && context.Request.ContentLength != 0)
         {
-            var body = await context.Request.ReadFromJsonAsync<RefreshRequest>(cancellationToken);
+            RefreshRequest? body;
+            try
+            {
+                body = await context.Request.ReadFromJsonAsync<RefreshRequest>(cancellationToken);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                return (null, false, Failure.Validation("refreshToken", "The body is not JSON of the form {\"refreshToken\": \"…\"}."));
+            }
+
             if (body?.RefreshToken is { Length: > 0 } fromBody)
             {
                 return (fromBody, true, null);
