@@ -14,6 +14,7 @@ public sealed record LogoutRequest(string? RefreshToken);
 /// <summary>The answer to a login, a sign-up or a refresh. The refresh token is in a cookie unless the client asked for it in the body.</summary>
 public sealed record TokenResponse(string AccessToken, string TokenType, long ExpiresIn, long RefreshExpiresIn)
 {
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? RefreshToken { get; init; }
 }
 
