@@ -48,11 +48,15 @@ public enum RotationOutcome
     NotFound,
 }
 
-/// <param name="Session">The session after the operation; for <see cref="RotationOutcome.Reused"/> the session as it was before it was revoked (so its member can be told); null for <see cref="RotationOutcome.NotFound"/>.</param>
+/// <param name="Session">The session after the operation; null for <see cref="RotationOutcome.Reused"/> and <see cref="RotationOutcome.NotFound"/>.</param>
 /// <param name="CurrentNonce">For <see cref="RotationOutcome.WithinLeeway"/>: the nonce the current token was derived with.</param>
 /// <param name="CurrentHash">For <see cref="RotationOutcome.WithinLeeway"/>: the hash of the current token.</param>
 public sealed record RotationResult(
     RotationOutcome Outcome,
     RefreshSession? Session,
     byte[]? CurrentNonce = null,
-    byte[]? CurrentHash = null);
+    byte[]? CurrentHash = null)
+{
+    /// <summary>For <see cref="RotationOutcome.Reused"/>: whose family was revoked, so the security event can name them.</summary>
+    public MemberId? RevokedMember { get; init; }
+}

@@ -82,7 +82,7 @@ public sealed partial class SessionService
                 return new TokenGrant(_issuer.Issue(result.Session!.MemberId, result.Session.Id), same.Value, result.Session);
 
             case RotationOutcome.Reused:
-                return Reused(presented.SessionId, result.Session?.MemberId);
+                return Reused(presented.SessionId, result.RevokedMember);
 
             default:
                 _metrics.Refresh("not_found");

@@ -218,6 +218,7 @@ public sealed class RefreshSessionStoreContractTests(StorageFixture fixture) : I
 
         Assert.Equal(RotationOutcome.Reused, replay.Outcome);
         Assert.Null(replay.Session);
+        Assert.Equal(member, replay.RevokedMember);
         Assert.Null(await store.FindAsync(created.Session.Id, Ct));
         Assert.Empty(await store.ListByMemberAsync(member, Ct));
         var legitimate = await store.RotateAsync(Rotate(created.Session.Id, first.SuccessorHash, _time.GetUtcNow()), Ct);

@@ -155,7 +155,7 @@ internal sealed class EfRefreshSessionStore(IDbContextFactory<GatehouseDbContext
 
         // A token the family no longer accepts: someone holds a copy of an old token. Revoke the whole family.
         await db.RefreshSessions.Where(s => s.Id == id).ExecuteDeleteAsync(cancellationToken);
-        return Reused;
+        return Reused with { RevokedMember = new MemberId(row.MemberId) };
     }
 
     private async Task<T> RunAsync<T>(Func<GatehouseDbContext, Task<T>> work, CancellationToken cancellationToken)

@@ -89,6 +89,7 @@ internal sealed class RedisRefreshSessionStore(RedisConnection redis, TimeProvid
                 if ((string?)reply[1] is { } member)
                 {
                     _ = db.SortedSetRemoveAsync(_keys.MemberIndex(new MemberId(member)), request.Id.Value, CommandFlags.FireAndForget);
+                    return Reused with { RevokedMember = new MemberId(member) };
                 }
 
                 return Reused;
