@@ -75,10 +75,13 @@ public sealed class GatehouseAuthenticationOptionsTests
     [Fact]
     public async Task A_host_with_bad_settings_does_not_start()
     {
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(async () =>
-        {
-            await using var host = await SampleApiHost.StartAsync(o => o.ClockSkew = TimeSpan.FromMinutes(5));
-        });
+        // A plain host rather than WebApplicationFactory, whose teardown after a failed start can mask the cause.
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
+        Microsoft.AspNetCore.TestHost.WebHostBuilderExtensions.UseTestServer(builder.WebHost);
+        builder.Services.AddGatehouse("https://gatehouse.test", o => o.ClockSkew = TimeSpan.FromMinutes(5));
+        await using var app = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync(TestContext.Current.CancellationToken));
 
         Assert.Contains("GatehouseAuthenticationOptions.ClockSkew", error.Message, StringComparison.Ordinal);
     }
