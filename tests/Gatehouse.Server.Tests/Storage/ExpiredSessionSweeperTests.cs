@@ -18,7 +18,7 @@ public sealed class ExpiredSessionSweeperTests(StorageFixture fixture) : IClassF
     {
         var time = new FakeTimeProvider(RealNow());
         var contexts = fixture.Database(kind);
-        var store = new EfRefreshSessionStore(contexts, time);
+        var store = new EfRefreshSessionStore(contexts, time, TestSessions.DatabaseOptionsFor(kind));
         var member = MemberId.New();
         var live = New(member, time.GetUtcNow());
         await store.CreateAsync(live, Ct);
@@ -42,7 +42,7 @@ public sealed class ExpiredSessionSweeperTests(StorageFixture fixture) : IClassF
     {
         var time = new FakeTimeProvider(RealNow());
         var contexts = fixture.Database(StoreKind.Sqlite);
-        var store = new EfRefreshSessionStore(contexts, time);
+        var store = new EfRefreshSessionStore(contexts, time, TestSessions.DatabaseOptionsFor(StoreKind.Sqlite));
         var count = ExpiredSessionSweeper.BatchSize + 5;
         for (var i = 0; i < count; i++)
         {

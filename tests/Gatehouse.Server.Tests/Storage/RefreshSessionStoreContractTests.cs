@@ -334,6 +334,6 @@ public sealed class RefreshSessionStoreContractTests(StorageFixture fixture) : I
     private IRefreshSessionStore Store(StoreKind kind) => kind switch
     {
         StoreKind.Redis => new RedisRefreshSessionStore(fixture.Redis, _time),
-        _ => new EfRefreshSessionStore(fixture.Database(kind), _time),
+        _ => new EfRefreshSessionStore(fixture.Database(kind), _time, TestSessions.DatabaseOptionsFor(kind)),
     };
 }

@@ -17,6 +17,12 @@ internal static class TestSessions
 
     public static byte[] RandomHash() => RandomNumberGenerator.GetBytes(16);
 
+    public static Microsoft.Extensions.Options.IOptions<Gatehouse.Server.Storage.DatabaseOptions> DatabaseOptionsFor(StoreKind kind) =>
+        Microsoft.Extensions.Options.Options.Create(new Gatehouse.Server.Storage.DatabaseOptions
+        {
+            Provider = kind == StoreKind.Postgres ? Gatehouse.Server.Storage.DatabaseOptions.Postgres : Gatehouse.Server.Storage.DatabaseOptions.Sqlite,
+        });
+
     /// <summary>A session created at <paramref name="now"/> (rounded to milliseconds, as every store keeps times).</summary>
     public static NewRefreshSession New(MemberId member, DateTimeOffset now, TimeSpan? idle = null, TimeSpan? absolute = null, string? userAgent = null)
     {

@@ -9,10 +9,15 @@ namespace Gatehouse.Server.Storage.Database;
 /// Refresh sessions in the database. Expired rows are treated as absent by every read and deleted later by
 /// <see cref="ExpiredSessionSweeper"/>.
 /// </summary>
-internal sealed class EfRefreshSessionStore(IDbContextFactory<GatehouseDbContext> contexts, TimeProvider time) : IRefreshSessionStore
+internal sealed class EfRefreshSessionStore(IDbContextFactory<GatehouseDbContext> contexts, TimeProvider time, Microsoft.Extensions.Options.IOptions<DatabaseOptions> database) : IRefreshSessionStore, IDisposable
 {
     private static readonly RotationResult NotFound = new(RotationOutcome.NotFound, null);
     private static readonly RotationResult Reused = new(RotationOutcome.Reused, null);
+
+    // SQLite lets one writer in at a time; concurrent writers otherwise spin in its busy handler (sleep, retry),
+    // which under load costs more than the writes. Queueing them here keeps rotation atomic (the conditional UPDATE
+    // still decides) and turns the contention into an async wait. PostgreSQL needs no gate.
+    private readonly SemaphoreSlim? _sqliteWrites = database.Value.IsSqlite ? new SemaphoreSlim(1, 1) : null;
 
     public Task CreateAsync(NewRefreshSession session, CancellationToken cancellationToken)
     {
@@ -38,11 +43,26 @@ internal sealed class EfRefreshSessionStore(IDbContextFactory<GatehouseDbContext
             cancellationToken);
     }
 
-    public Task<RotationResult> RotateAsync(RotationRequest request, CancellationToken cancellationToken)
+    public async Task<RotationResult> RotateAsync(RotationRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return RunAsync(db => RotateAsync(db, request, cancellationToken), cancellationToken);
+        if (_sqliteWrites is null)
+        {
+            return await RunAsync(db => RotateAsync(db, request, cancellationToken), cancellationToken);
+        }
+
+        await _sqliteWrites.WaitAsync(cancellationToken);
+        try
+        {
+            return await RunAsync(db => RotateAsync(db, request, cancellationToken), cancellationToken);
+        }
+        finally
+        {
+            _sqliteWrites.Release();
+        }
     }
+
+    public void Dispose() => _sqliteWrites?.Dispose();
 
     public Task<RefreshSession?> FindAsync(SessionId id, CancellationToken cancellationToken)
     {
