@@ -27,6 +27,7 @@ public static class GatehouseBuilderExtensions
     public const string CredentialLimiter = "credentials";
     public const string FrontendCors = "frontend";
     public const long MaxRequestBodySize = 64 * 1024;
+    public const string DefaultUrl = "http://127.0.0.1:5080";
 
     public static WebApplicationBuilder AddGatehouse(this WebApplicationBuilder builder)
     {
@@ -34,6 +35,13 @@ public static class GatehouseBuilderExtensions
         builder.Configuration.AddSecretFiles();
         var services = builder.Services;
         var configuration = builder.Configuration;
+
+        // 127.0.0.1:5080 unless --urls, ASPNETCORE_URLS or Urls says otherwise (a Urls key in appsettings.json would
+        // override ASPNETCORE_URLS, so the default is applied here instead).
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]) && string.IsNullOrEmpty(builder.Configuration["https_ports"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
 
         // Nothing Gatehouse accepts is large: refuse big bodies before they are buffered (413).
         builder.WebHost.ConfigureKestrel(kestrel =>
