@@ -126,8 +126,12 @@ public sealed class BearerAuthenticationTests
     {
         await using var host = await SampleApiHost.StartAsync();
         var token = host.Issuer.Mint();
+
+        // Two requests: a token is admitted to the cache on its second validation.
         using var response = await host.GetAsync("/api/hello", token);
+        using var again = await host.GetAsync("/api/hello", token);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         var fullValidations = host.Validator.FullValidations;
 
         var result = await host.Validator.ValidateAsync(token, TestContext.Current.CancellationToken);

@@ -12,7 +12,18 @@ public sealed class ValidatedTokenCacheTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task A_second_validation_of_the_same_token_is_served_from_the_cache()
+    public async Task A_token_seen_once_is_not_cached()
+    {
+        await using var host = await SampleApiHost.StartAsync();
+        var validator = host.Validator;
+
+        Assert.True((await validator.ValidateAsync(host.Issuer.Mint(), Ct)).IsValid);
+
+        Assert.Equal(0, validator.Cache.Count);
+    }
+
+    [Fact]
+    public async Task A_token_used_again_is_cached_and_then_served_from_the_cache()
     {
         await using var host = await SampleApiHost.StartAsync();
         var validator = host.Validator;
@@ -20,14 +31,16 @@ public sealed class ValidatedTokenCacheTests
         var token = host.Issuer.Mint();
 
         Assert.True((await validator.ValidateAsync(token, Ct)).IsValid);
-        Assert.Equal(1, validator.FullValidations);
+        Assert.True((await validator.ValidateAsync(token, Ct)).IsValid);
+        Assert.Equal(2, validator.FullValidations);
+        Assert.Equal(1, validator.Cache.Count);
 
         // Even with its key gone from the issuer's JWKS (not yet fetched again), the remembered result stands.
         host.Issuer.RemoveKey(kid);
         var second = await validator.ValidateAsync(token, Ct);
 
         Assert.True(second.IsValid);
-        Assert.Equal(1, validator.FullValidations);
+        Assert.Equal(2, validator.FullValidations);
         Assert.Equal("mbr_7Qd2sWc0zPxR4bNn1Lk9aA", second.ClaimsIdentity.FindFirst("sub")?.Value);
         Assert.Equal("mbr_7Qd2sWc0zPxR4bNn1Lk9aA", second.ClaimsIdentity.Name);
         Assert.True(second.ClaimsIdentity.IsAuthenticated);
@@ -65,6 +78,8 @@ public sealed class ValidatedTokenCacheTests
         var oldKid = host.Issuer.CurrentKid;
         var token = host.Issuer.Mint();
         Assert.True((await validator.ValidateAsync(token, Ct)).IsValid);
+        Assert.True((await validator.ValidateAsync(token, Ct)).IsValid);
+        Assert.Equal(1, validator.Cache.Count);
 
         host.Issuer.AddKey();
         host.Issuer.RemoveKey(oldKid);
@@ -86,6 +101,7 @@ public sealed class ValidatedTokenCacheTests
         var validator = host.Validator;
         var token = host.Issuer.Mint();
         Assert.True((await validator.ValidateAsync(token, Ct)).IsValid);
+        Assert.True((await validator.ValidateAsync(token, Ct)).IsValid);
 
         host.Issuer.AddKey();
         host.Time.Advance(TimeSpan.FromMinutes(1));
@@ -93,7 +109,7 @@ public sealed class ValidatedTokenCacheTests
         await host.KeyFetchSettledAsync();
 
         Assert.True((await validator.ValidateAsync(token, Ct)).IsValid);
-        Assert.Equal(1, validator.FullValidations);
+        Assert.Equal(2, validator.FullValidations);
     }
 
     [Fact]
@@ -108,9 +124,11 @@ public sealed class ValidatedTokenCacheTests
         var second = await validator.ValidateAsync(token, Ct);
         second.ClaimsIdentity.AddClaim(new Claim("role", "owner"));
         var third = await validator.ValidateAsync(token, Ct);
+        third.ClaimsIdentity.AddClaim(new Claim("role", "guest"));
+        var fourth = await validator.ValidateAsync(token, Ct);
 
-        Assert.Equal(1, validator.FullValidations);
-        Assert.False(third.ClaimsIdentity.HasClaim(c => c.Type == "role"));
+        Assert.Equal(2, validator.FullValidations);
+        Assert.False(fourth.ClaimsIdentity.HasClaim(c => c.Type == "role"));
     }
 
     [Fact]
@@ -136,14 +154,16 @@ public sealed class ValidatedTokenCacheTests
         foreach (var token in tokens.Take(10))
         {
             Assert.True((await validator.ValidateAsync(token, Ct)).IsValid);
+            Assert.True((await validator.ValidateAsync(token, Ct)).IsValid);
             host.Time.Advance(TimeSpan.FromSeconds(2));
         }
 
         Assert.Equal(10, validator.Cache.Count);
         Assert.True((await validator.ValidateAsync(tokens[0], Ct)).IsValid);
-        Assert.Equal(10, validator.FullValidations);
+        Assert.Equal(20, validator.FullValidations);
 
         // Full: the least recently used entries go (tokens[1], not tokens[0] which was just used).
+        Assert.True((await validator.ValidateAsync(tokens[10], Ct)).IsValid);
         Assert.True((await validator.ValidateAsync(tokens[10], Ct)).IsValid);
         Assert.InRange(validator.Cache.Count, 1, 10);
         var afterEviction = validator.FullValidations;
@@ -154,6 +174,7 @@ public sealed class ValidatedTokenCacheTests
 
         foreach (var token in Enumerable.Range(0, 40).Select(_ => host.Issuer.Mint()))
         {
+            Assert.True((await validator.ValidateAsync(token, Ct)).IsValid);
             Assert.True((await validator.ValidateAsync(token, Ct)).IsValid);
         }
 

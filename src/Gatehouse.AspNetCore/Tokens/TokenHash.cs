@@ -55,6 +55,9 @@ internal readonly struct TokenHash : IEquatable<TokenHash>
     // choose colliding buckets.
     public override int GetHashCode() => (int)_part0;
 
+    /// <summary>64 bits of the digest other than the ones <see cref="GetHashCode"/> uses, for the cache's admission table.</summary>
+    public long Fingerprint => (long)_part1;
+
     public static bool operator ==(TokenHash left, TokenHash right) => left.Equals(right);
 
     public static bool operator !=(TokenHash left, TokenHash right) => !left.Equals(right);

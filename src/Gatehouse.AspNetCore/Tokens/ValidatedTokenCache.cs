@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
+using System.Numerics;
 using System.Security.Claims;
 using Microsoft.IdentityModel.Tokens;
 
@@ -9,10 +10,15 @@ namespace Gatehouse.AspNetCore.Tokens;
 /// Tokens that passed full validation, by <see cref="TokenHash"/>, until their <c>exp</c>. A hit costs one
 /// dictionary lookup and two comparisons. Bounded: when full, entries that can no longer be used go first,
 /// then the least recently used, down to 90 % of the capacity.
+/// A token is admitted on its second successful validation: a token presented once (most of a stream of distinct
+/// tokens) never pays for an entry, its identity copy and the evictions it would cause, while a token a client
+/// keeps sending is cached from its second use on. Sightings are one 64-bit fingerprint per slot of a fixed table;
+/// a collision or a lost race only delays an admission.
 /// </summary>
 internal sealed class ValidatedTokenCache
 {
     private readonly ConcurrentDictionary<TokenHash, Entry> _entries = new();
+    private readonly long[] _sightings;
     private readonly TimeProvider _time;
     private int _count;
     private int _compacting;
@@ -22,6 +28,7 @@ internal sealed class ValidatedTokenCache
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
         Capacity = capacity;
         _time = time;
+        _sightings = capacity == 0 ? [] : new long[Math.Max(1024, (int)BitOperations.RoundUpToPowerOf2((uint)Math.Min(capacity, 1 << 24) * 2))];
     }
 
     public int Capacity { get; }
@@ -75,6 +82,11 @@ internal sealed class ValidatedTokenCache
             return;
         }
 
+        if (!SeenBefore(key))
+        {
+            return;
+        }
+
         if (Count >= Capacity && !TryCompact(now, generation))
         {
             return;
@@ -85,6 +97,19 @@ internal sealed class ValidatedTokenCache
         {
             Interlocked.Increment(ref _count);
         }
+    }
+
+    private bool SeenBefore(in TokenHash key)
+    {
+        var fingerprint = key.Fingerprint | 1; // never 0, the empty slot
+        ref var slot = ref _sightings[(int)((ulong)fingerprint >> 1) & (_sightings.Length - 1)];
+        if (Volatile.Read(ref slot) == fingerprint)
+        {
+            return true;
+        }
+
+        Volatile.Write(ref slot, fingerprint);
+        return false;
     }
 
     private bool TryCompact(long now, long generation)
