@@ -52,7 +52,9 @@ internal static class DatabaseSetup
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
         }
 
-        if (options.ApplyMigrations)
+        // MigrateAsync also compares the model with the last snapshot (EF Core 9+), which costs hundreds of
+        // milliseconds of start-up; when the history already lists every migration there is nothing to apply.
+        if (options.ApplyMigrations && (await db.Database.GetPendingMigrationsAsync(cancellationToken)).Any())
         {
             await db.Database.MigrateAsync(cancellationToken);
         }
