@@ -94,7 +94,22 @@ public sealed partial class AccountService
             return Fail(new Failure(GatehouseErrors.ValidationFailed, "Email and password are required."));
         }
 
-        var account = EmailAddress.Normalize(email);
+        return await PasswordLoginAsync(
+            EmailAddress.Normalize(email), password, client, new Failure(GatehouseErrors.InvalidCredentials, "The email or password is incorrect."), cancellationToken);
+    }
+
+    /// <summary>
+    /// A sign-up whose member was stored but whose session could not be started (the session store was down) is
+    /// retried by the client: with the same password it completes as a login, so the member is not left with an
+    /// account they are told is taken. Any other password gets <see cref="GatehouseErrors.EmailTaken"/>, counted by
+    /// the login throttle so that sign-up is no way around it.
+    /// </summary>
+    private Task<Result<TokenGrant>> RetrySignupAsync(string account, string password, ClientInfo client, CancellationToken cancellationToken) =>
+        PasswordLoginAsync(account, password, client, new Failure(GatehouseErrors.EmailTaken, "An account with this email already exists."), cancellationToken);
+
+    /// <summary>The one password check behind login and a retried sign-up: throttled, equal work for unknown accounts, re-hashed when the parameters changed.</summary>
+    private async Task<Result<TokenGrant>> PasswordLoginAsync(string account, string password, ClientInfo client, Failure wrongPassword, CancellationToken cancellationToken)
+    {
         if (await _throttle.CheckAsync(account, client.Address, cancellationToken) is { } limited)
         {
             return Fail(limited);
@@ -105,7 +120,7 @@ public sealed partial class AccountService
         if (member is null || verification == PasswordVerification.Failed)
         {
             await _throttle.RecordFailureAsync(account, client.Address, cancellationToken);
-            return Fail(new Failure(GatehouseErrors.InvalidCredentials, "The email or password is incorrect."));
+            return Fail(wrongPassword);
         }
 
         await _throttle.RecordSuccessAsync(account, client.Address, cancellationToken);
@@ -118,32 +133,6 @@ public sealed partial class AccountService
 
         _metrics.Login(PasswordProvider);
         return await _sessions.StartAsync(member.Id, client.UserAgent, cancellationToken);
-    }
-
-    /// <summary>
-    /// A sign-up whose member was stored but whose session could not be started (the session store was down) is
-    /// retried by the client: with the same password it completes as a login, so the member is not left with an
-    /// account they are told is taken. Any other password gets <see cref="GatehouseErrors.EmailTaken"/>, counted by
-    /// the login throttle so that sign-up is no way around it.
-    /// </summary>
-    private async Task<Result<TokenGrant>> RetrySignupAsync(string account, string password, ClientInfo client, CancellationToken cancellationToken)
-    {
-        var taken = new Failure(GatehouseErrors.EmailTaken, "An account with this email already exists.");
-        if (await _throttle.CheckAsync(account, client.Address, cancellationToken) is { } limited)
-        {
-            return Fail(limited);
-        }
-
-        var existing = await _members.FindByEmailAsync(account, cancellationToken);
-        if (existing?.PasswordHash is null || await _hasher.VerifyAsync(existing.PasswordHash, password, cancellationToken) == PasswordVerification.Failed)
-        {
-            await _throttle.RecordFailureAsync(account, client.Address, cancellationToken);
-            return Fail(taken);
-        }
-
-        await _throttle.RecordSuccessAsync(account, client.Address, cancellationToken);
-        _metrics.Login(PasswordProvider);
-        return await _sessions.StartAsync(existing.Id, client.UserAgent, cancellationToken);
     }
 
     public Task<Member?> FindAsync(MemberId id, CancellationToken cancellationToken) => _members.FindByIdAsync(id, cancellationToken);

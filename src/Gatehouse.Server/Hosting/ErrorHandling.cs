@@ -3,7 +3,6 @@ using Gatehouse.Core.Errors;
 using Gatehouse.Core.Passwords;
 using Gatehouse.Core.Sessions;
 using Microsoft.AspNetCore.Diagnostics;
-using Microsoft.AspNetCore.Mvc;
 
 namespace Gatehouse.Server.Hosting;
 
@@ -59,9 +58,7 @@ internal sealed partial class ErrorHandling : IExceptionHandler
             httpContext.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        var problem = new ProblemDetails { Status = status, Title = error.Replace('_', ' '), Detail = detail, Type = "https://gatehouse.dev/errors/" + error };
-        problem.Extensions["error"] = error;
-        await _problems.WriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+        await _problems.WriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = Problems.Details(status, error, detail), Exception = exception });
         return true;
     }
 

@@ -171,16 +171,6 @@ public static class GatehouseBuilderExtensions
         where T : class
     {
         services.AddOptions<T>().Bind(configuration.GetSection(section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<T>>(new DelegateValidator<T>(validate));
-    }
-
-    private sealed class DelegateValidator<T>(Func<T, IEnumerable<string>> validate) : IValidateOptions<T>
-        where T : class
-    {
-        public ValidateOptionsResult Validate(string? name, T options)
-        {
-            var failures = validate(options).ToList();
-            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-        }
+        services.AddSingleton<IValidateOptions<T>>(new OptionsValidator<T>(validate));
     }
 }

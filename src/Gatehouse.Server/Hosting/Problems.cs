@@ -22,20 +22,27 @@ internal static class Problems
             context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         }
 
-        var problem = new ProblemDetails
-        {
-            Status = status,
-            Title = TitleFor(failure.Error),
-            Detail = failure.Description,
-            Type = "https://gatehouse.dev/errors/" + failure.Error,
-        };
-        problem.Extensions["error"] = failure.Error;
+        var problem = Details(status, failure.Error, failure.Description);
         if (failure.Fields is { Count: > 0 } fields)
         {
             problem.Extensions["errors"] = fields;
         }
 
         return TypedResults.Problem(problem);
+    }
+
+    /// <summary>The problem document every error of Gatehouse uses, whoever writes it.</summary>
+    public static ProblemDetails Details(int status, string error, string description)
+    {
+        var problem = new ProblemDetails
+        {
+            Status = status,
+            Title = TitleFor(error),
+            Detail = description,
+            Type = "https://gatehouse.dev/errors/" + error,
+        };
+        problem.Extensions["error"] = error;
+        return problem;
     }
 
     public static ProblemHttpResult From(string error, string description, HttpContext? context = null) => From(new Failure(error, description), context);

@@ -55,7 +55,7 @@ internal sealed class EfRefreshSessionStore(IDbContextFactory<GatehouseDbContext
         try
         {
             return await RunAsync(
-                async db => await TryRotateOnSqliteAsync(db, request, cancellationToken) ?? await RotateAsync(db, request, cancellationToken),
+                async db => await TryRotateOnSqliteAsync(db, request, cancellationToken) ?? await DecideAsync(db, request, rotated: false, cancellationToken),
                 cancellationToken);
         }
         finally
@@ -69,8 +69,8 @@ internal sealed class EfRefreshSessionStore(IDbContextFactory<GatehouseDbContext
     /// <summary>
     /// The common case on SQLite in one prepared statement: rotate and read the session back with RETURNING (SQLite
     /// 3.35+). Building and translating the LINQ update and re-read per call cost more CPU than the write itself
-    /// (bench/RESULTS.md). Null when no row matched; the general path then decides why. Callers hold the write gate,
-    /// so nothing changes the row in between.
+    /// (bench/RESULTS.md). Null when no row matched; <see cref="DecideAsync"/> then says why. Callers hold the write
+    /// gate, so nothing changes the row in between.
     /// </summary>
     private static async Task<RotationResult?> TryRotateOnSqliteAsync(GatehouseDbContext db, RotationRequest request, CancellationToken cancellationToken)
     {
@@ -209,13 +209,22 @@ internal sealed class EfRefreshSessionStore(IDbContextFactory<GatehouseDbContext
                     .SetProperty(s => s.IdleExpiresAt, s => s.AbsoluteExpiresAt < slidIdle ? s.AbsoluteExpiresAt : slidIdle),
                 cancellationToken);
 
+        return await DecideAsync(db, request, rotated: rotated == 1, cancellationToken);
+    }
+
+    /// <summary>After the conditional update: read the committed row and say what happened, or why nothing did.</summary>
+    private static async Task<RotationResult> DecideAsync(GatehouseDbContext db, RotationRequest request, bool rotated, CancellationToken cancellationToken)
+    {
+        var id = request.Id.Value;
+        var presented = request.PresentedHash;
+        var now = StoredTime.Normalize(request.Now);
         var row = await db.RefreshSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, cancellationToken);
         if (row is null || !IsLive(row, now))
         {
             return NotFound;
         }
 
-        if (rotated == 1)
+        if (rotated)
         {
             return new RotationResult(RotationOutcome.Rotated, ToSession(row));
         }
