@@ -112,7 +112,7 @@ public sealed class DiscoveryTests : IClassFixture<GatehouseFixture>
         Assert.DoesNotContain(Claim(member.AccessToken, "sub"), after, StringComparison.Ordinal);
     }
 
-    private static async Task<string> ScrapeAsync(HttpClient client)
+    internal static async Task<string> ScrapeAsync(HttpClient client)
     {
         using var response = await client.GetAsync("/metrics", Ct);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -121,7 +121,7 @@ public sealed class DiscoveryTests : IClassFixture<GatehouseFixture>
     }
 
     /// <summary>The value of the sample of <paramref name="metric"/> whose labels include <paramref name="label"/>; 0 when absent.</summary>
-    private static double Sample(string exposition, string metric, string label)
+    internal static double Sample(string exposition, string metric, string label)
     {
         var pattern = new Regex("^" + Regex.Escape(metric) + @"\{([^}]*)\} (\S+)", RegexOptions.Multiline);
         return pattern.Matches(exposition)
