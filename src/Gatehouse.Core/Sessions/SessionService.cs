@@ -105,10 +105,6 @@ public sealed partial class SessionService
 
     public Task<IReadOnlyList<RefreshSession>> ListAsync(MemberId memberId, CancellationToken cancellationToken) => _store.ListByMemberAsync(memberId, cancellationToken);
 
-    /// <summary>The member a refresh token's session belongs to, if the token is well formed and the session lives.</summary>
-    public async Task<RefreshSession?> FindAsync(string? refreshToken, CancellationToken cancellationToken) =>
-        _codec.TryParse(refreshToken, out var parsed) ? await _store.FindAsync(parsed.SessionId, cancellationToken) : null;
-
     private Failure Reused(SessionId sessionId, MemberId? memberId)
     {
         _metrics.Refresh("reused");
