@@ -178,22 +178,13 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The server's build output next to this one: &lt;artifacts&gt;/bin/Gatehouse.Server/&lt;configuration&gt;/ (wherever GATEHOUSE_ARTIFACTS put it).</summary>
     private static string LocateServerAssembly()
     {
         var testFolder = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
         var configuration = Path.GetFileName(testFolder);
-        var root = new DirectoryInfo(testFolder);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Gatehouse.slnx")))
-        {
-            root = root.Parent;
-        }
-
-        if (root is null)
-        {
-            throw new InvalidOperationException($"No Gatehouse.slnx above {testFolder}.");
-        }
-
-        var path = Path.Combine(root.FullName, "artifacts", "bin", "Gatehouse.Server", configuration, "Gatehouse.Server.dll");
+        var bin = Path.GetDirectoryName(Path.GetDirectoryName(testFolder))!;
+        var path = Path.Combine(bin, "Gatehouse.Server", configuration, "Gatehouse.Server.dll");
         return File.Exists(path)
             ? path
             : throw new InvalidOperationException($"{path} does not exist: build src/Gatehouse.Server in the '{configuration}' configuration (the test project's build does).");
