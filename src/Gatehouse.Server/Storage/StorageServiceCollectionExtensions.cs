@@ -1,6 +1,7 @@
 using Gatehouse.Core.Keys;
 using Gatehouse.Core.Members;
 using Gatehouse.Core.Sessions;
+using Gatehouse.Core.Social;
 using Gatehouse.Core.Throttling;
 using Gatehouse.Server.Storage.Database;
 using Gatehouse.Server.Storage.Memory;
@@ -15,8 +16,9 @@ public static class StorageServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the stores behind the Core interfaces: the database (SQLite or PostgreSQL, <c>Gatehouse:Database</c>)
-    /// for members and signing keys; refresh sessions in the database or Redis (<c>Gatehouse:Sessions:Store</c>);
-    /// login throttling in Redis when sessions are there, else in the process. Adds the <c>database</c> and, with
+    /// for members, their linked provider accounts and signing keys; refresh sessions in the database or Redis
+    /// (<c>Gatehouse:Sessions:Store</c>); one-time tickets (social login state) and login throttling in Redis when
+    /// sessions are there, else in the database and in the process respectively. Adds the <c>database</c> and, with
     /// Redis, <c>redis</c> health checks (tag <c>ready</c>). Bad configuration fails start-up with messages naming the keys.
     /// </summary>
     public static IServiceCollection AddGatehouseStorage(this IServiceCollection services, IConfiguration configuration)
@@ -53,6 +55,7 @@ public static class StorageServiceCollectionExtensions
 
         AddDatabase(services, configuration);
         services.TryAddSingleton<IMemberStore, EfMemberStore>();
+        services.TryAddSingleton<IMemberIdentityStore, EfMemberIdentityStore>();
         services.TryAddSingleton<ISigningKeyStore, EfSigningKeyStore>();
         var healthChecks = services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
 
@@ -69,12 +72,14 @@ public static class StorageServiceCollectionExtensions
             services.TryAddSingleton<RedisConnection>();
             services.TryAddSingleton<IRefreshSessionStore, RedisRefreshSessionStore>();
             services.TryAddSingleton<ILoginThrottleStore, RedisLoginThrottleStore>();
+            services.TryAddSingleton<IOneTimeTicketStore, RedisOneTimeTicketStore>();
             healthChecks.AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
         }
         else
         {
             services.TryAddSingleton<IRefreshSessionStore, EfRefreshSessionStore>();
             services.TryAddSingleton<ILoginThrottleStore, MemoryLoginThrottleStore>();
+            services.TryAddSingleton<IOneTimeTicketStore, EfOneTimeTicketStore>();
             services.AddHostedService<ExpiredSessionSweeper>();
         }
 

@@ -13,6 +13,7 @@ internal static class DatabaseErrors
     private const int SqliteCantOpen = 14;
     private const int SqliteConstraintPrimaryKey = 1555;
     private const int SqliteConstraintUnique = 2067;
+    private const int SqliteConstraintForeignKey = 787;
 
     /// <summary>A unique index refused the row: SQLite SQLITE_CONSTRAINT_UNIQUE/PRIMARYKEY, PostgreSQL 23505.</summary>
     public static bool IsUniqueViolation(Exception exception)
@@ -21,6 +22,21 @@ internal static class DatabaseErrors
         {
             if (e is SqliteException { SqliteExtendedErrorCode: SqliteConstraintUnique or SqliteConstraintPrimaryKey }
                 or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>A foreign key refused the row (its parent is gone): SQLite SQLITE_CONSTRAINT_FOREIGNKEY, PostgreSQL 23503.</summary>
+    public static bool IsForeignKeyViolation(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is SqliteException { SqliteExtendedErrorCode: SqliteConstraintForeignKey }
+                or PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation })
             {
                 return true;
             }

@@ -31,16 +31,7 @@ internal sealed class EfMemberStore(IDbContextFactory<GatehouseDbContext> contex
     {
         ArgumentNullException.ThrowIfNull(member);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        db.Members.Add(new MemberRow
-        {
-            PublicId = member.Id.Value,
-            Email = member.Email,
-            NormalizedEmail = member.NormalizedEmail,
-            Nickname = member.Nickname,
-            PasswordHash = member.PasswordHash,
-            CreatedAt = StoredTime.Normalize(member.CreatedAt),
-            UpdatedAt = StoredTime.Normalize(member.UpdatedAt == default ? member.CreatedAt : member.UpdatedAt),
-        });
+        db.Members.Add(ToRow(member));
 
         try
         {
@@ -72,6 +63,18 @@ internal sealed class EfMemberStore(IDbContextFactory<GatehouseDbContext> contex
                 cancellationToken);
         return updated == 1;
     }
+
+    /// <summary>The row a new member is stored as (also by <see cref="EfMemberIdentityStore"/>, with its first identity).</summary>
+    internal static MemberRow ToRow(Member member) => new()
+    {
+        PublicId = member.Id.Value,
+        Email = member.Email,
+        NormalizedEmail = member.NormalizedEmail,
+        Nickname = member.Nickname,
+        PasswordHash = member.PasswordHash,
+        CreatedAt = StoredTime.Normalize(member.CreatedAt),
+        UpdatedAt = StoredTime.Normalize(member.UpdatedAt == default ? member.CreatedAt : member.UpdatedAt),
+    };
 
     private static Member ToMember(MemberRow row) => new()
     {

@@ -5,8 +5,8 @@ using Microsoft.Extensions.Logging;
 namespace Gatehouse.Server.Storage.Database;
 
 /// <summary>
-/// Deletes refresh sessions past their idle or absolute expiry. Reads already treat them as absent; this only keeps
-/// the table small. (Redis needs no sweeper: every session key carries its own expiry.)
+/// Deletes refresh sessions past their idle or absolute expiry, and one-time tickets past theirs. Reads already treat
+/// them as absent; this only keeps the tables small. (Redis needs no sweeper: every key carries its own expiry.)
 /// </summary>
 internal sealed partial class ExpiredSessionSweeper(
     IDbContextFactory<GatehouseDbContext> contexts,
@@ -36,6 +36,19 @@ internal sealed partial class ExpiredSessionSweeper(
                 // A database that is briefly unreachable must not stop the sweeper for the life of the process.
                 LogSweepFailed(logger, e);
             }
+
+            try
+            {
+                var deleted = await SweepTicketsAsync(stoppingToken);
+                if (deleted > 0)
+                {
+                    LogSweptTickets(logger, deleted);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogTicketSweepFailed(logger, e);
+            }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
@@ -61,9 +74,36 @@ internal sealed partial class ExpiredSessionSweeper(
         return total;
     }
 
+    /// <summary>Deletes every expired one-time ticket, in batches; returns how many.</summary>
+    public async Task<int> SweepTicketsAsync(CancellationToken cancellationToken)
+    {
+        var now = StoredTime.Normalize(time.GetUtcNow());
+        var total = 0;
+        int deleted;
+        do
+        {
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            deleted = await db.OneTimeTickets
+                .Where(t => t.ExpiresAt <= now)
+                .OrderBy(t => t.Key)
+                .Take(BatchSize)
+                .ExecuteDeleteAsync(cancellationToken);
+            total += deleted;
+        }
+        while (deleted == BatchSize);
+
+        return total;
+    }
+
     [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Deleted {Count} expired refresh sessions.")]
     private static partial void LogSwept(ILogger logger, int count);
 
     [LoggerMessage(EventId = 5102, Level = LogLevel.Warning, Message = "Sweeping expired refresh sessions failed; retrying at the next interval.")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 5103, Level = LogLevel.Information, Message = "Deleted {Count} expired one-time tickets.")]
+    private static partial void LogSweptTickets(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 5104, Level = LogLevel.Warning, Message = "Sweeping expired one-time tickets failed; retrying at the next interval.")]
+    private static partial void LogTicketSweepFailed(ILogger logger, Exception exception);
 }

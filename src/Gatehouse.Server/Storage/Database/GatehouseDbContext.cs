@@ -20,6 +20,10 @@ internal abstract class GatehouseDbContext : DbContext
 
     public DbSet<SigningKeyRow> SigningKeys => Set<SigningKeyRow>();
 
+    public DbSet<MemberIdentityRow> MemberIdentities => Set<MemberIdentityRow>();
+
+    public DbSet<OneTimeTicketRow> OneTimeTickets => Set<OneTimeTicketRow>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);
@@ -77,6 +81,44 @@ internal abstract class GatehouseDbContext : DbContext
             key.Property(k => k.ActivatesAt).HasColumnName("activates_at");
             key.Property(k => k.RetiresAt).HasColumnName("retires_at");
             key.Property(k => k.ExpiresAt).HasColumnName("expires_at");
+        });
+
+        modelBuilder.Entity<MemberIdentityRow>(identity =>
+        {
+            identity.ToTable("member_identities");
+            identity.HasKey(i => i.Id).HasName("pk_member_identities");
+            identity.Property(i => i.Id).HasColumnName("id").ValueGeneratedOnAdd();
+            identity.Property(i => i.MemberId).HasColumnName("member_id");
+            identity.Property(i => i.Provider).HasColumnName("provider");
+            identity.Property(i => i.Subject).HasColumnName("subject");
+            identity.Property(i => i.Email).HasColumnName("email");
+            identity.Property(i => i.EmailVerified).HasColumnName("email_verified");
+            identity.Property(i => i.Name).HasColumnName("name");
+            identity.Property(i => i.Picture).HasColumnName("picture");
+            identity.Property(i => i.LinkedAt).HasColumnName("linked_at");
+            identity.Property(i => i.LastLoginAt).HasColumnName("last_login_at");
+            identity.HasOne(i => i.Member)
+                .WithMany()
+                .HasForeignKey(i => i.MemberId)
+                .HasConstraintName("fk_member_identities_members_member_id")
+                .OnDelete(DeleteBehavior.Cascade);
+
+            // The two rules of IMemberIdentityStore, kept by the database: a provider account belongs to one member,
+            // and a member has at most one account of each provider. The second also serves lookups by member.
+            identity.HasIndex(i => new { i.Provider, i.Subject }).IsUnique().HasDatabaseName("ix_member_identities_provider_subject");
+            identity.HasIndex(i => new { i.MemberId, i.Provider }).IsUnique().HasDatabaseName("ix_member_identities_member_id_provider");
+        });
+
+        modelBuilder.Entity<OneTimeTicketRow>(ticket =>
+        {
+            ticket.ToTable("one_time_tickets");
+            ticket.HasKey(t => t.Key).HasName("pk_one_time_tickets");
+            ticket.Property(t => t.Key).HasColumnName("key");
+            ticket.Property(t => t.Value).HasColumnName("value");
+            ticket.Property(t => t.ExpiresAt).HasColumnName("expires_at");
+
+            // For the sweeper.
+            ticket.HasIndex(t => t.ExpiresAt).HasDatabaseName("ix_one_time_tickets_expires_at");
         });
     }
 }

@@ -17,4 +17,6 @@ internal sealed class RedisKeys(string prefix)
     public RedisKey MemberIndex(MemberId id) => prefix + "m:{" + id.Value + "}";
 
     public RedisKey Throttle(string key) => prefix + "t:{" + key + "}";
+
+    public RedisKey Ticket(string key) => prefix + "ticket:{" + key + "}";
 }

@@ -22,6 +22,67 @@ namespace Gatehouse.Server.Storage.Database.Migrations.Postgres
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Gatehouse.Server.Storage.Database.MemberIdentityRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Email")
+                        .HasColumnType("text")
+                        .HasColumnName("email");
+
+                    b.Property<bool>("EmailVerified")
+                        .HasColumnType("boolean")
+                        .HasColumnName("email_verified");
+
+                    b.Property<DateTimeOffset>("LastLoginAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_login_at");
+
+                    b.Property<DateTimeOffset>("LinkedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("linked_at");
+
+                    b.Property<long>("MemberId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("member_id");
+
+                    b.Property<string>("Name")
+                        .HasColumnType("text")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Picture")
+                        .HasColumnType("text")
+                        .HasColumnName("picture");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("provider");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("subject");
+
+                    b.HasKey("Id")
+                        .HasName("pk_member_identities");
+
+                    b.HasIndex("MemberId", "Provider")
+                        .IsUnique()
+                        .HasDatabaseName("ix_member_identities_member_id_provider");
+
+                    b.HasIndex("Provider", "Subject")
+                        .IsUnique()
+                        .HasDatabaseName("ix_member_identities_provider_subject");
+
+                    b.ToTable("member_identities", (string)null);
+                });
+
             modelBuilder.Entity("Gatehouse.Server.Storage.Database.MemberRow", b =>
                 {
                     b.Property<long>("Id")
@@ -75,6 +136,30 @@ namespace Gatehouse.Server.Storage.Database.Migrations.Postgres
                         .HasDatabaseName("ix_members_public_id");
 
                     b.ToTable("members", (string)null);
+                });
+
+            modelBuilder.Entity("Gatehouse.Server.Storage.Database.OneTimeTicketRow", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasColumnType("text")
+                        .HasColumnName("key");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<byte[]>("Value")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("value");
+
+                    b.HasKey("Key")
+                        .HasName("pk_one_time_tickets");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_one_time_tickets_expires_at");
+
+                    b.ToTable("one_time_tickets", (string)null);
                 });
 
             modelBuilder.Entity("Gatehouse.Server.Storage.Database.RefreshSessionRow", b =>
@@ -181,6 +266,18 @@ namespace Gatehouse.Server.Storage.Database.Migrations.Postgres
                         .HasName("pk_signing_keys");
 
                     b.ToTable("signing_keys", (string)null);
+                });
+
+            modelBuilder.Entity("Gatehouse.Server.Storage.Database.MemberIdentityRow", b =>
+                {
+                    b.HasOne("Gatehouse.Server.Storage.Database.MemberRow", "Member")
+                        .WithMany()
+                        .HasForeignKey("MemberId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_member_identities_members_member_id");
+
+                    b.Navigation("Member");
                 });
 #pragma warning restore 612, 618
         }

@@ -16,6 +16,65 @@ namespace Gatehouse.Server.Storage.Database.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("Gatehouse.Server.Storage.Database.MemberIdentityRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Email")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("email");
+
+                    b.Property<bool>("EmailVerified")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("email_verified");
+
+                    b.Property<long>("LastLoginAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_login_at");
+
+                    b.Property<long>("LinkedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("linked_at");
+
+                    b.Property<long>("MemberId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("member_id");
+
+                    b.Property<string>("Name")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Picture")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("picture");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("provider");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("subject");
+
+                    b.HasKey("Id")
+                        .HasName("pk_member_identities");
+
+                    b.HasIndex("MemberId", "Provider")
+                        .IsUnique()
+                        .HasDatabaseName("ix_member_identities_member_id_provider");
+
+                    b.HasIndex("Provider", "Subject")
+                        .IsUnique()
+                        .HasDatabaseName("ix_member_identities_provider_subject");
+
+                    b.ToTable("member_identities", (string)null);
+                });
+
             modelBuilder.Entity("Gatehouse.Server.Storage.Database.MemberRow", b =>
                 {
                     b.Property<long>("Id")
@@ -67,6 +126,30 @@ namespace Gatehouse.Server.Storage.Database.Migrations.Sqlite
                         .HasDatabaseName("ix_members_public_id");
 
                     b.ToTable("members", (string)null);
+                });
+
+            modelBuilder.Entity("Gatehouse.Server.Storage.Database.OneTimeTicketRow", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("expires_at");
+
+                    b.Property<byte[]>("Value")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("value");
+
+                    b.HasKey("Key")
+                        .HasName("pk_one_time_tickets");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_one_time_tickets_expires_at");
+
+                    b.ToTable("one_time_tickets", (string)null);
                 });
 
             modelBuilder.Entity("Gatehouse.Server.Storage.Database.RefreshSessionRow", b =>
@@ -173,6 +256,18 @@ namespace Gatehouse.Server.Storage.Database.Migrations.Sqlite
                         .HasName("pk_signing_keys");
 
                     b.ToTable("signing_keys", (string)null);
+                });
+
+            modelBuilder.Entity("Gatehouse.Server.Storage.Database.MemberIdentityRow", b =>
+                {
+                    b.HasOne("Gatehouse.Server.Storage.Database.MemberRow", "Member")
+                        .WithMany()
+                        .HasForeignKey("MemberId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_member_identities_members_member_id");
+
+                    b.Navigation("Member");
                 });
 #pragma warning restore 612, 618
         }

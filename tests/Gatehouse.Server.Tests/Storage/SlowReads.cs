@@ -1,0 +1,52 @@
+using System.Data.Common;
+using Gatehouse.Server.Storage;
+using Gatehouse.Server.Storage.Database;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+
+namespace Gatehouse.Server.Tests.Storage;
+
+/// <summary>
+/// Widens race windows for concurrency tests: a context factory on a fixture's database whose every command that reads
+/// rows of one table hands them back only after a delay. A store whose check and write are not atomic then loses the
+/// race every time instead of once in a while; a store that is atomic merely runs slower.
+/// </summary>
+internal static class SlowReads
+{
+    public static async Task<IDbContextFactory<GatehouseDbContext>> CreateAsync(StorageFixture fixture, StoreKind kind, string table, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        string connectionString;
+        await using (var db = await fixture.Database(kind).CreateDbContextAsync(cancellationToken))
+        {
+            connectionString = db.Database.GetConnectionString()!;
+        }
+
+        var slow = new Interceptor(table, delay);
+        if (kind == StoreKind.Postgres)
+        {
+            var postgres = new DbContextOptionsBuilder<PostgresGatehouseDbContext>();
+            DatabaseSetup.UsePostgres(postgres, StorageFixture.DatabaseOptions(DatabaseOptions.Postgres, connectionString));
+            postgres.AddInterceptors(slow);
+            return new GatehouseDbContextFactory<PostgresGatehouseDbContext>(new PooledDbContextFactory<PostgresGatehouseDbContext>(postgres.Options));
+        }
+
+        var sqlite = new DbContextOptionsBuilder<SqliteGatehouseDbContext>();
+        DatabaseSetup.UseSqlite(sqlite, StorageFixture.DatabaseOptions(DatabaseOptions.Sqlite, connectionString));
+        sqlite.AddInterceptors(slow);
+        return new GatehouseDbContextFactory<SqliteGatehouseDbContext>(new PooledDbContextFactory<SqliteGatehouseDbContext>(sqlite.Options));
+    }
+
+    private sealed class Interceptor(string table, TimeSpan delay) : DbCommandInterceptor
+    {
+        public override async ValueTask<DbDataReader> ReaderExecutedAsync(DbCommand command, CommandExecutedEventData eventData, DbDataReader result, CancellationToken cancellationToken = default)
+        {
+            if (command.CommandText.Contains(table, StringComparison.Ordinal))
+            {
+                await Task.Delay(delay, cancellationToken);
+            }
+
+            return result;
+        }
+    }
+}
