@@ -11,6 +11,9 @@ public sealed record Failure(string Error, string Description)
     /// <summary>When the caller may try again (throttling, an unavailable store).</summary>
     public TimeSpan? RetryAfter { get; init; }
 
+    /// <summary>A social provider's own error code, when the failure came from it (carried as <c>providerError</c>).</summary>
+    public string? ProviderError { get; init; }
+
     public static Failure Validation(string field, string message) =>
         new(GatehouseErrors.ValidationFailed, message) { Fields = new Dictionary<string, string[]> { [field] = [message] } };
 }

@@ -4,6 +4,8 @@ using Gatehouse.Server.Endpoints.Admin;
 using Gatehouse.Server.Endpoints.Auth;
 using Gatehouse.Server.Endpoints.Discovery;
 using Gatehouse.Server.Endpoints.Members;
+using Gatehouse.Server.Endpoints.Social;
+using Gatehouse.Server.Social.Development;
 using Gatehouse.Server.Storage;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -44,6 +46,14 @@ public static class GatehouseApplicationExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.MapAuthEndpoints();
         app.MapMemberEndpoints();
+        app.MapSocialEndpoints();
+
+        // The built-in development provider signs in whoever the visitor says they are: Development only (and the
+        // test environment); a configured `development` provider anywhere else stops start-up (AddGatehouse).
+        if (app.Environment.IsDevelopment() || app.Environment.IsEnvironment("Testing"))
+        {
+            app.MapDevelopmentProvider();
+        }
         app.MapAdminEndpoints();
         app.MapDiscoveryEndpoints();
 

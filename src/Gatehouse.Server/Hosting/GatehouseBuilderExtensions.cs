@@ -57,6 +57,8 @@ public static class GatehouseBuilderExtensions
         AddValidatedOptions<FrontendOptions>(services, configuration, FrontendOptions.Section, o => o.Validate());
         AddValidatedOptions<AdminOptions>(services, configuration, AdminOptions.Section, o => o.Validate());
         AddValidatedOptions<RateLimitOptions>(services, configuration, RateLimitOptions.Section, o => o.Validate());
+        AddValidatedOptions<Core.Social.SocialAccountOptions>(services, configuration, Core.Social.SocialAccountOptions.Section, o => o.Validate());
+        AddValidatedOptions<Social.SocialFlowOptions>(services, configuration, Core.Social.SocialAccountOptions.Section, o => o.Validate());
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => MasterKeyLoader.Load(sp.GetRequiredService<IOptions<KeyOptions>>().Value, builder.Environment.ContentRootPath));
@@ -69,6 +71,12 @@ public static class GatehouseBuilderExtensions
         services.TryAddSingleton<IPasswordHasher, Argon2idPasswordHasher>();
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<AccountService>();
+        services.AddSingleton<Core.Social.SocialAccountService>();
+        services.AddSingleton<Social.SocialFlow>();
+        services.AddSingleton<Endpoints.Social.RedirectTargets>();
+        Social.Providers.SocialProviderServiceCollectionExtensions.AddGatehouseSocialProviders(services, configuration);
+        var environment = builder.Environment;
+        services.AddSingleton<IValidateOptions<Social.SocialOptions>>(new OptionsValidator<Social.SocialOptions>(o => DevelopmentProviderOutsideDevelopment(o, environment)));
         services.AddSingleton<Endpoints.Auth.RefreshTokenTransport>();
         services.AddSingleton<Endpoints.Auth.OriginCheck>();
         services.AddHostedService<SigningKeyMaintenance>();
@@ -172,5 +180,22 @@ public static class GatehouseBuilderExtensions
     {
         services.AddOptions<T>().Bind(configuration.GetSection(section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<T>>(new OptionsValidator<T>(validate));
+    }
+
+    /// <summary>The development provider lets anyone say who they are: it may only be enabled in Development (and tests).</summary>
+    private static IEnumerable<string> DevelopmentProviderOutsideDevelopment(Social.SocialOptions options, IWebHostEnvironment environment)
+    {
+        if (environment.IsDevelopment() || environment.IsEnvironment("Testing"))
+        {
+            yield break;
+        }
+
+        foreach (var (name, provider) in options.Providers)
+        {
+            if (provider.Enabled && Social.Providers.ProviderKinds.Resolve(provider.Kind, name) == Social.Providers.ProviderKinds.Development)
+            {
+                yield return $"Gatehouse:Social:Providers:{name} is the development provider, which signs in whoever the visitor claims to be: it is refused outside the Development environment.";
+            }
+        }
     }
 }

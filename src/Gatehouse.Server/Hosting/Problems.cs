@@ -1,5 +1,6 @@
 using System.Globalization;
 using Gatehouse.Core.Errors;
+using Gatehouse.Core.Social;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -28,6 +29,11 @@ internal static class Problems
             problem.Extensions["errors"] = fields;
         }
 
+        if (failure.ProviderError is { } providerError)
+        {
+            problem.Extensions["providerError"] = providerError;
+        }
+
         return TypedResults.Problem(problem);
     }
 
@@ -50,6 +56,9 @@ internal static class Problems
     public static int StatusFor(string error) => error switch
     {
         GatehouseErrors.ValidationFailed or OAuthErrors.InvalidRequest or GatehouseErrors.UnsupportedProvider => StatusCodes.Status400BadRequest,
+        SocialErrors.InvalidState or SocialErrors.IssuerMismatch or SocialErrors.LoginCancelled or SocialErrors.InvalidSignupToken or SocialErrors.InvalidRedirect => StatusCodes.Status400BadRequest,
+        SocialErrors.ProviderError or SocialErrors.InvalidIdToken => StatusCodes.Status502BadGateway,
+        SocialErrors.IdentityTaken or SocialErrors.ProviderAlreadyLinked or SocialErrors.LastLoginMethod => StatusCodes.Status409Conflict,
         GatehouseErrors.InvalidCredentials or OAuthErrors.InvalidGrant or OAuthErrors.InvalidToken or GatehouseErrors.Unauthorized => StatusCodes.Status401Unauthorized,
         GatehouseErrors.Forbidden or GatehouseErrors.OriginNotAllowed => StatusCodes.Status403Forbidden,
         GatehouseErrors.NotFound => StatusCodes.Status404NotFound,
@@ -82,7 +91,7 @@ internal static class Problems
     {
         GatehouseErrors.ValidationFailed => "The request is not valid.",
         GatehouseErrors.InvalidCredentials => "The credentials are not valid.",
-        OAuthErrors.InvalidGrant => "The refresh token is not valid.",
+        OAuthErrors.InvalidGrant => "The grant is not valid.",
         GatehouseErrors.RateLimited => "Too many requests.",
         GatehouseErrors.ServiceUnavailable => "The service is temporarily unavailable.",
         GatehouseErrors.OriginNotAllowed => "The request's origin is not allowed.",

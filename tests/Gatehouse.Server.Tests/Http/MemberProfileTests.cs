@@ -27,7 +27,7 @@ public sealed class MemberProfileTests : IClassFixture<GatehouseFixture>
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = await ReadJsonAsync(response);
-        Assert.Equal(["createdAt", "email", "id", "nickname"], body.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal).ToArray());
+        Assert.Equal(["createdAt", "email", "hasPassword", "id", "identities", "nickname"], body.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal).ToArray());
         Assert.Equal(Claim(member.AccessToken, "sub"), body.GetProperty("id").GetString());
         Assert.Equal(member.Email, body.GetProperty("email").GetString());
         Assert.Equal("Tester", body.GetProperty("nickname").GetString());

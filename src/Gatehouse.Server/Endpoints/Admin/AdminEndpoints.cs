@@ -25,7 +25,8 @@ internal static class AdminEndpoints
         return group;
     }
 
-    internal static async Task<Results<Ok<MemberResponse>, ProblemHttpResult>> FindMemberAsync(string? email, HttpContext context, IMemberStore members, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<MemberResponse>, ProblemHttpResult>> FindMemberAsync(
+        string? email, HttpContext context, IMemberStore members, Core.Social.IMemberIdentityStore identities, CancellationToken cancellationToken)
     {
         if (!EmailAddress.IsValid(email))
         {
@@ -33,7 +34,9 @@ internal static class AdminEndpoints
         }
 
         var member = await members.FindByEmailAsync(EmailAddress.Normalize(email!), cancellationToken);
-        return member is null ? Problems.From(GatehouseErrors.NotFound, "No member has that email.", context) : TypedResults.Ok(MemberResponse.From(member));
+        return member is null
+            ? Problems.From(GatehouseErrors.NotFound, "No member has that email.", context)
+            : TypedResults.Ok(MemberResponse.From(member, await identities.ListAsync(member.Id, cancellationToken)));
     }
 
     internal static async Task<Results<Ok<ForcedLogoutResponse>, ProblemHttpResult>> ForceLogoutAsync(string id, HttpContext context, IMemberStore members, SessionService sessions, CancellationToken cancellationToken)

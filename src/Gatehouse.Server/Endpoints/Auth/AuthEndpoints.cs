@@ -1,6 +1,9 @@
 using Gatehouse.Core.Errors;
 using Gatehouse.Core.Members;
 using Gatehouse.Core.Sessions;
+using Gatehouse.Core.Social;
+using Gatehouse.Server.Endpoints.Social;
+using Gatehouse.Server.Social;
 using Gatehouse.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -30,21 +33,24 @@ internal static class AuthEndpoints
     }
 
     internal static async Task<Results<Created<TokenResponse>, ProblemHttpResult>> SignupAsync(
-        SignupRequest request, HttpContext context, AccountService accounts, RefreshTokenTransport transport, CancellationToken cancellationToken)
+        SignupRequest request, HttpContext context, AccountService accounts, SocialAccountService social, RefreshTokenTransport transport, CancellationToken cancellationToken)
     {
         if (RefreshTokenTransport.ValidateDelivery(request.RefreshTokenDelivery) is { } invalid)
         {
             return Problems.From(invalid, context);
         }
 
-        var result = await accounts.SignupAsync(request.Email, request.Password, request.Nickname, context.GetClientInfo(), cancellationToken);
+        // With a signup token, this completes a social sign-up that needed more fields (seed 001's /auth/signup).
+        var result = request.SignupToken is not null
+            ? await social.CompleteSignupAsync(request.SignupToken, request.Nickname, request.Email, context.GetClientInfo(), cancellationToken)
+            : await accounts.SignupAsync(request.Email, request.Password, request.Nickname, context.GetClientInfo(), cancellationToken);
         return result.IsSuccess
             ? TypedResults.Created("/members/me", transport.Respond(context, result.Value, RefreshTokenTransport.WantsBody(request.RefreshTokenDelivery)))
             : Problems.From(result.Failure, context);
     }
 
-    internal static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> LoginAsync(
-        LoginRequest request, HttpContext context, AccountService accounts, RefreshTokenTransport transport, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<TokenResponse>, Created<TokenResponse>, Ok<SignupRequiredResponse>, Ok<LinkedResponse>, ProblemHttpResult>> LoginAsync(
+        LoginRequest request, HttpContext context, AccountService accounts, SocialFlow flow, SocialAccountService social, RefreshTokenTransport transport, CancellationToken cancellationToken)
     {
         if (RefreshTokenTransport.ValidateDelivery(request.RefreshTokenDelivery) is { } invalid)
         {
@@ -54,7 +60,7 @@ internal static class AuthEndpoints
         var provider = request.Provider ?? AccountService.PasswordProvider;
         if (!string.Equals(provider, AccountService.PasswordProvider, StringComparison.Ordinal))
         {
-            return Problems.From(new Failure(GatehouseErrors.UnsupportedProvider, $"The provider '{Truncate(provider)}' is not enabled.") { Fields = new Dictionary<string, string[]> { ["provider"] = ["Unknown or disabled provider."] } }, context);
+            return await SocialEndpoints.CompleteHandOffAsync(provider, request, context, flow, social, transport, cancellationToken);
         }
 
         var result = await accounts.LoginWithPasswordAsync(request.Email, request.Password, context.GetClientInfo(), cancellationToken);
@@ -104,7 +110,7 @@ internal static class AuthEndpoints
         {
             await sessions.EndAsync(token, cancellationToken);
         }
-        else if (await AuthenticateMemberAsync(context) is { } member && context.GetSessionId() is { } sid)
+        else if (await MemberAuthentication.AuthenticateAsync(context) is { } member && context.GetSessionId() is { } sid)
         {
             await sessions.EndAsync(member, sid, cancellationToken);
         }
@@ -166,18 +172,4 @@ internal static class AuthEndpoints
         return (null, false, null);
     }
 
-    /// <summary>Logout is open to anonymous callers (idempotent), so the bearer token is checked here, not by a policy.</summary>
-    private static async Task<MemberId?> AuthenticateMemberAsync(HttpContext context)
-    {
-        var result = await Microsoft.AspNetCore.Authentication.AuthenticationHttpContextExtensions.AuthenticateAsync(context, Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerDefaults.AuthenticationScheme);
-        if (!result.Succeeded)
-        {
-            return null;
-        }
-
-        context.User = result.Principal;
-        return context.GetMemberId();
-    }
-
-    private static string Truncate(string value) => value.Length <= 40 ? value : value[..40];
 }

@@ -1,13 +1,18 @@
 using Gatehouse.Core.Errors;
 using Gatehouse.Core.Members;
+using Gatehouse.Core.Social;
+using Gatehouse.Server.Endpoints.Social;
 using Gatehouse.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Gatehouse.Server.Endpoints.Members;
 
-public sealed record MemberResponse(string Id, string? Email, string Nickname, DateTimeOffset CreatedAt)
+/// <param name="HasPassword">Whether the member can log in with email and password.</param>
+/// <param name="Identities">The linked social providers.</param>
+public sealed record MemberResponse(string Id, string? Email, string Nickname, DateTimeOffset CreatedAt, bool HasPassword, IReadOnlyList<IdentityResponse> Identities)
 {
-    public static MemberResponse From(Member member) => new(member.Id.Value, member.Email, member.Nickname, member.CreatedAt);
+    public static MemberResponse From(Member member, IEnumerable<MemberIdentity> identities) =>
+        new(member.Id.Value, member.Email, member.Nickname, member.CreatedAt, member.PasswordHash is not null, identities.Select(IdentityResponse.From).ToArray());
 }
 
 public sealed record UpdateMemberRequest(string? Nickname);
@@ -21,20 +26,32 @@ internal static class MemberEndpoints
             .RequireAuthorization(GatehouseBuilderExtensions.MemberPolicy);
         group.MapGet("/me", GetAsync).WithSummary("The member's profile.");
         group.MapPatch("/me", UpdateAsync).WithSummary("Change the member's nickname.");
+        group.MapDelete("/me/identities/{provider}", UnlinkAsync).WithSummary("Unlink a social provider, unless it is the member's last way to log in.");
         return group;
     }
 
-    internal static async Task<Results<Ok<MemberResponse>, ProblemHttpResult>> GetAsync(HttpContext context, AccountService accounts, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<MemberResponse>, ProblemHttpResult>> GetAsync(HttpContext context, AccountService accounts, SocialAccountService social, CancellationToken cancellationToken)
     {
-        var member = await accounts.FindAsync(context.GetMemberId()!.Value, cancellationToken);
+        var id = context.GetMemberId()!.Value;
+        var member = await accounts.FindAsync(id, cancellationToken);
         return member is null
             ? Problems.From(GatehouseErrors.NotFound, "The member no longer exists.", context)
-            : TypedResults.Ok(MemberResponse.From(member));
+            : TypedResults.Ok(MemberResponse.From(member, await social.ListIdentitiesAsync(id, cancellationToken)));
     }
 
-    internal static async Task<Results<Ok<MemberResponse>, ProblemHttpResult>> UpdateAsync(UpdateMemberRequest request, HttpContext context, AccountService accounts, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<MemberResponse>, ProblemHttpResult>> UpdateAsync(
+        UpdateMemberRequest request, HttpContext context, AccountService accounts, SocialAccountService social, CancellationToken cancellationToken)
     {
-        var result = await accounts.UpdateNicknameAsync(context.GetMemberId()!.Value, request.Nickname, cancellationToken);
-        return result.IsSuccess ? TypedResults.Ok(MemberResponse.From(result.Value)) : Problems.From(result.Failure, context);
+        var id = context.GetMemberId()!.Value;
+        var result = await accounts.UpdateNicknameAsync(id, request.Nickname, cancellationToken);
+        return result.IsSuccess
+            ? TypedResults.Ok(MemberResponse.From(result.Value, await social.ListIdentitiesAsync(id, cancellationToken)))
+            : Problems.From(result.Failure, context);
+    }
+
+    internal static async Task<Results<NoContent, ProblemHttpResult>> UnlinkAsync(string provider, HttpContext context, SocialAccountService social, CancellationToken cancellationToken)
+    {
+        var failure = await social.UnlinkAsync(context.GetMemberId()!.Value, provider.ToLowerInvariant(), cancellationToken);
+        return failure is null ? TypedResults.NoContent() : Problems.From(failure, context);
     }
 }
