@@ -41,9 +41,23 @@ async function show() {
   const me = await authed("/members/me");
   $("nickname").textContent = me.nickname;
   $("profile").innerHTML = "";
-  for (const [k, v] of Object.entries(me)) {
+  for (const [k, v] of Object.entries(me).filter(([k]) => k !== "identities")) {
     $("profile").insertAdjacentHTML("beforeend", `<dt>${k}</dt><dd></dd>`);
     $("profile").lastElementChild.textContent = v ?? "-";
+  }
+  $("identities").innerHTML = "";
+  for (const identity of me.identities) {
+    const li = document.createElement("li");
+    li.textContent = `${identity.provider} · ${identity.name ?? "-"} · ${identity.email ?? "no email shared"} `;
+    const b = document.createElement("button");
+    b.className = "secondary";
+    b.textContent = "Unlink";
+    b.onclick = async () => {
+      try { await authed(`/members/me/identities/${encodeURIComponent(identity.provider)}`, { method: "DELETE" }); log(`${identity.provider} unlinked`); show(); }
+      catch (e) { log(`unlink: ${e.error} — ${e.message}`); }
+    };
+    li.append(b);
+    $("identities").append(li);
   }
   const sessions = await authed("/auth/sessions");
   $("sessions").innerHTML = "";
@@ -95,5 +109,55 @@ setInterval(() => {
   $("timer").textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
 }, 1000);
 
-// A page load picks up an existing session from the cookie.
-refresh().then(show).catch(signedOut);
+// Social login, server-redirect flow: the provider returns to Gatehouse, which sets the refresh cookie and sends the
+// browser back here with the outcome in the fragment (#status=… or #error=…).
+async function listProviders() {
+  const providers = await call("/auth/providers", { auth: false });
+  if (providers.length === 0) return;
+  $("providers").innerHTML = "";
+  for (const p of providers) {
+    const b = document.createElement("button");
+    b.className = "secondary";
+    b.textContent = p.displayName;
+    b.onclick = () => { location.href = `/auth/social/${encodeURIComponent(p.name)}/start?returnTo=${encodeURIComponent(location.origin + location.pathname)}`; };
+    $("providers").append(b, " ");
+  }
+}
+
+let signupToken = null;
+$("complete-signup").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const data = Object.fromEntries([...new FormData(event.target)].filter(([, v]) => v !== ""));
+  try {
+    accept(await call("/auth/signup", { method: "POST", body: { signupToken, ...data }, auth: false }));
+    log("sign-up completed");
+    $("complete-signup").hidden = true;
+    await show();
+  } catch (e) {
+    log(`sign-up: ${e.error ?? e.status} — ${e.message}`);
+  }
+});
+
+function landing() {
+  const outcome = new URLSearchParams(location.hash.slice(1));
+  if (![...outcome.keys()].length) return false;
+  history.replaceState(null, "", location.pathname + location.search);
+  if (outcome.get("error")) {
+    log(`social login: ${outcome.get("error")}${outcome.get("providerError") ? ` (${outcome.get("providerError")})` : ""}`);
+    return false;
+  }
+  if (outcome.get("status") === "signup_required") {
+    signupToken = outcome.get("signupToken");
+    $("complete-profile").textContent = `Still needed: ${outcome.get("missing") || "nothing"}.`;
+    $("complete-signup").hidden = false;
+    log("social login: more fields are needed to sign up");
+    return true;
+  }
+  log(`social login: ${outcome.get("status")}`);
+  return false;
+}
+
+// A page load picks up an existing session from the cookie (a social login has just set one).
+const pendingSignup = landing();
+listProviders().catch((e) => log(`providers: ${e.message}`));
+if (pendingSignup) signedOut(); else refresh().then(show).catch(signedOut);

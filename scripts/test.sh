@@ -12,10 +12,12 @@
 #                                                     --filter-namespace, --filter-trait, --filter-query, ...)
 #
 # A tests/ project with a file named .embedded-only next to its csproj runs in the embedded profile only.
-# Installs postgresql-15 and redis-server with apt-get when they are missing. Needs only the .NET 10 SDK.
+# Installs postgresql-15 and redis-server with apt-get when they are missing, and for the browser tests Debian's
+# chromium and the OpenID provider's npm packages (npm ci in tests/oidc-provider). Needs the .NET 10 SDK and Node 20.
 #
 # Environment: GATEHOUSE_TEST_TIMEOUT (default 10m) bounds each test run (Microsoft.Testing.Platform --timeout);
-# GATEHOUSE_TEST_PG_PORT / GATEHOUSE_TEST_REDIS_PORT move the servers off 55432 / 56379.
+# GATEHOUSE_TEST_PG_PORT / GATEHOUSE_TEST_REDIS_PORT move the servers off 55432 / 56379; GATEHOUSE_TEST_CHROMIUM
+# names another Chromium binary (default /usr/bin/chromium, installed when missing).
 set -euo pipefail
 
 readonly PG_VERSION=15
@@ -23,12 +25,15 @@ readonly PG_BIN="/usr/lib/postgresql/${PG_VERSION}/bin"
 # The ports can be moved (e.g. to run two checkouts at once); the tests read them from the exports below.
 readonly PG_PORT="${GATEHOUSE_TEST_PG_PORT:-55432}"
 readonly REDIS_PORT="${GATEHOUSE_TEST_REDIS_PORT:-56379}"
+# The browser tests (tests/Gatehouse.Browser.Tests) drive this Chromium and start this OpenID provider.
+readonly CHROMIUM="${GATEHOUSE_TEST_CHROMIUM:-/usr/bin/chromium}"
+readonly BROWSER_TESTS=tests/Gatehouse.Browser.Tests
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 
 usage() {
-  sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 # ---------------------------------------------------------------------------------------------- arguments
@@ -155,6 +160,35 @@ die() {
   exit 1 # the EXIT trap stops the servers and prints "0 passed, 1 failed"
 }
 
+# --------------------------------------------------------------------------------------------- projects
+projects=()
+for csproj in tests/*/*.Tests.csproj; do
+  [[ -f "$csproj" ]] || continue
+  if [[ ${#only_projects[@]} -gt 0 ]]; then
+    name="$(basename "$csproj" .csproj)"
+    keep=false
+    for wanted in "${only_projects[@]}"; do
+      wanted="${wanted%/}"
+      if [[ "$wanted" == "$name" || "$wanted" == "$csproj" || "$wanted" == "./$csproj" ||
+            "$wanted" == "$(dirname "$csproj")" || "$wanted" == "$name.csproj" ]]; then
+        keep=true
+      fi
+    done
+    [[ "$keep" == true ]] || continue
+  fi
+  projects+=("$csproj")
+done
+[[ ${#projects[@]} -gt 0 ]] || die "no test project matches (looked for tests/*/*.Tests.csproj${only_projects[*]:+ named ${only_projects[*]}})"
+
+# Chromium and the OpenID provider are needed only when the browser tests run.
+needs_browser=false
+for csproj in "${projects[@]}"; do
+  if [[ "$(dirname "$csproj")" == "$BROWSER_TESTS" ]] &&
+     [[ " ${profiles[*]} " == *" embedded "* || ! -e "$BROWSER_TESTS/.embedded-only" ]]; then
+    needs_browser=true
+  fi
+done
+
 # ------------------------------------------------------------------------------------------ prerequisites
 sudo_cmd=()
 if [[ $EUID -ne 0 ]] && command -v sudo >/dev/null; then
@@ -174,6 +208,10 @@ install_missing() {
   local packages=()
   [[ -x "$PG_BIN/postgres" && -x "$PG_BIN/pg_isready" ]] || packages+=("postgresql-${PG_VERSION}")
   { command -v redis-server && command -v redis-cli; } >/dev/null 2>&1 || packages+=(redis-server)
+  if [[ "$needs_browser" == true && ! -x "$CHROMIUM" ]]; then
+    [[ "$CHROMIUM" == /usr/bin/chromium ]] || die "GATEHOUSE_TEST_CHROMIUM=$CHROMIUM is not an executable"
+    packages+=(chromium)
+  fi
   [[ ${#packages[@]} -eq 0 ]] && return 0
 
   echo "test.sh: installing ${packages[*]} with apt-get"
@@ -205,6 +243,23 @@ install_missing
 redis_server="$(command -v redis-server)" || die "redis-server is missing after installing redis-server"
 if [[ $EUID -eq 0 ]]; then
   id -u postgres >/dev/null 2>&1 || die "there is no postgres user (the postgresql-common package creates it)"
+fi
+
+# The OpenID provider's packages, from its committed package-lock.json: installed again whenever the lock file
+# changed since the last install (its digest is kept inside node_modules).
+install_oidc_provider() {
+  local dir="$repo_root/tests/oidc-provider" stamp digest
+  command -v node >/dev/null && command -v npm >/dev/null || die "node and npm are needed for the browser tests (Node 20.19 or later)"
+  stamp="$dir/node_modules/.gatehouse-lock.sha256"
+  digest="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+  [[ -f "$stamp" && "$(cat "$stamp")" == "$digest" ]] && return 0
+  echo "test.sh: npm ci in tests/oidc-provider"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed in tests/oidc-provider"
+  echo "$digest" >"$stamp"
+}
+if [[ "$needs_browser" == true ]]; then
+  [[ -x "$CHROMIUM" ]] || die "$CHROMIUM is missing after installing chromium"
+  install_oidc_provider
 fi
 
 # ------------------------------------------------------------------------------------------------ servers
@@ -249,6 +304,8 @@ export GATEHOUSE_TEST_REDIS="127.0.0.1:${REDIS_PORT}"
 export GATEHOUSE_TEST_REDIS_SERVER="$redis_server"
 export GATEHOUSE_TEST_PG_BIN="$PG_BIN"
 export GATEHOUSE_TEST_TMPDIR="$tmp/scratch"
+export GATEHOUSE_TEST_CHROMIUM="$CHROMIUM"
+export GATEHOUSE_TEST_OIDC_PROVIDER_DIR="$repo_root/tests/oidc-provider"
 export DOTNET_NOLOGO="${DOTNET_NOLOGO:-1}"
 export DOTNET_CLI_TELEMETRY_OPTOUT="${DOTNET_CLI_TELEMETRY_OPTOUT:-1}"
 export TESTINGPLATFORM_TELEMETRY_OPTOUT="${TESTINGPLATFORM_TELEMETRY_OPTOUT:-1}"
@@ -269,25 +326,6 @@ if [[ "$do_build" == true ]]; then
 fi
 
 # ------------------------------------------------------------------------------------------- test runs
-projects=()
-for csproj in tests/*/*.Tests.csproj; do
-  [[ -f "$csproj" ]] || continue
-  if [[ ${#only_projects[@]} -gt 0 ]]; then
-    name="$(basename "$csproj" .csproj)"
-    keep=false
-    for wanted in "${only_projects[@]}"; do
-      wanted="${wanted%/}"
-      if [[ "$wanted" == "$name" || "$wanted" == "$csproj" || "$wanted" == "./$csproj" ||
-            "$wanted" == "$(dirname "$csproj")" || "$wanted" == "$name.csproj" ]]; then
-        keep=true
-      fi
-    done
-    [[ "$keep" == true ]] || continue
-  fi
-  projects+=("$csproj")
-done
-[[ ${#projects[@]} -gt 0 ]] || die "no test project matches (looked for tests/*/*.Tests.csproj${only_projects[*]:+ named ${only_projects[*]}})"
-
 # Reads "passed failed skipped total" out of the TRX files of one run.
 trx_counts() {
   local dir="$1" passed=0 failed=0 skipped=0 total=0 file counters value
