@@ -76,7 +76,8 @@ public sealed class BrowserFixture : IAsyncLifetime
             new Uri(gatehouseUrl, $"/auth/social/{OidcProviderName}/callback"),
             cancellationToken);
 
-        Gatehouse = new GatehouseKestrelHost(gatehouseUrl.Port, "Development", [Frontend.Origin], new Dictionary<string, string?>
+        // Gatehouse's own origin too: its demo page (served at / in Development) is a frontend as well.
+        Gatehouse = new GatehouseKestrelHost(gatehouseUrl.Port, "Development", [Frontend.Origin, gatehouseUrl], new Dictionary<string, string?>
         {
             [$"Gatehouse:Social:Providers:{OidcProviderName}:Kind"] = "oidc",
             [$"Gatehouse:Social:Providers:{OidcProviderName}:Issuer"] = OidcProvider.Issuer.GetLeftPart(UriPartial.Authority),
