@@ -173,7 +173,16 @@ public sealed partial class SocialAccountService
 
         var now = _time.GetUtcNow();
         var member = NewMember(profile, finalEmail, finalNickname, now);
-        switch (await _identities.TryAddMemberAsync(member, MemberIdentity.From(member.Id, profile, now), cancellationToken))
+        var outcome = await _identities.TryAddMemberAsync(member, MemberIdentity.From(member.Id, profile, now), cancellationToken);
+        if (outcome == AddMemberOutcome.EmailTaken && email is null && !options.Requires(SocialAccountOptions.EmailField))
+        {
+            // The provider's address belongs to someone else and none is required: this member starts without one.
+            member.Email = null;
+            member.NormalizedEmail = null;
+            outcome = await _identities.TryAddMemberAsync(member, MemberIdentity.From(member.Id, profile, now), cancellationToken);
+        }
+
+        switch (outcome)
         {
             case AddMemberOutcome.Added:
                 return await SignedUpAsync(member, profile.Provider, client, cancellationToken);

@@ -148,6 +148,14 @@ public sealed class DiscoveryTests : IClassFixture<GatehouseFixture>
         Assert.Contains("/auth/signup", paths);
         Assert.Contains("/auth/token", paths);
         Assert.Contains("/members/me", paths);
+        Assert.Contains("/auth/providers", paths);
+        Assert.Contains("/auth/social/{provider}/authorization", paths);
+        Assert.Contains("/auth/social/{provider}/start", paths);
+        Assert.Contains("/auth/social/{provider}/callback", paths);
+        Assert.Contains("/members/me/identities/{provider}", paths);
+
+        // The development provider is never part of the described API, even where it is mapped.
+        Assert.DoesNotContain(paths, p => p.StartsWith("/dev/", StringComparison.Ordinal));
         Assert.Equal(JsonValueKind.Object, body.GetProperty("paths").GetProperty("/auth/login").GetProperty("post").ValueKind);
     }
 
