@@ -52,9 +52,49 @@ internal static class DatabaseSetup
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
         }
 
-        // MigrateAsync also compares the model with the last snapshot (EF Core 9+), which costs hundreds of
-        // milliseconds of start-up; when the history already lists every migration there is nothing to apply.
-        if (options.ApplyMigrations && (await db.Database.GetPendingMigrationsAsync(cancellationToken)).Any())
+        if (!options.ApplyMigrations)
+        {
+            return;
+        }
+
+        if (db is not PostgresGatehouseDbContext)
+        {
+            await MigrateIfPendingAsync(db, cancellationToken);
+            return;
+        }
+
+        // Several instances may start at once on one database. EF Core's own migration lock is taken per migration,
+        // so with more than one pending migration two instances could interleave and both create the same table;
+        // a session-level advisory lock held on this connection across the whole check-and-migrate serializes them.
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_lock(" + MigrationLockKey + ")", cancellationToken);
+            try
+            {
+                await MigrateIfPendingAsync(db, cancellationToken);
+            }
+            finally
+            {
+                await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_unlock(" + MigrationLockKey + ")", CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    /// <summary>An arbitrary, fixed advisory-lock key: "Gatehouse migrations".</summary>
+    private const string MigrationLockKey = "4747010101";
+
+    /// <summary>
+    /// MigrateAsync also compares the model with the last snapshot (EF Core 9+), which costs hundreds of milliseconds of
+    /// start-up; when the history already lists every migration there is nothing to apply.
+    /// </summary>
+    private static async Task MigrateIfPendingAsync(GatehouseDbContext db, CancellationToken cancellationToken)
+    {
+        if ((await db.Database.GetPendingMigrationsAsync(cancellationToken)).Any())
         {
             await db.Database.MigrateAsync(cancellationToken);
         }
