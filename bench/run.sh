@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Gatehouse benchmark: one command, bounded in time, loopback only. Builds the server and bench/Gatehouse.Bench
 # in Release, measures in process (token validation, argon2id, ES256), then starts its own Redis and the server as a
-# real process twice - sessions in Redis, then the embedded default (SQLite for everything) - and loads it with wrk.
+# real process twice - sessions in Redis, then the embedded default (SQLite for everything) - and loads it with wrk;
+# then social login on PostgreSQL + Redis against a provider fake on loopback (Gatehouse.Bench social).
 # Prints a Markdown table of every figure beside its target and writes it to bench/out/latest.md.
 #
 #   bench/run.sh
@@ -12,8 +13,20 @@
 #   BENCH_INPROC_DURATION seconds per in-process figure, after a 1 s warm-up (default 5)
 #   BENCH_POOL            refresh tokens made before each refresh scenario (default 256; must exceed 64 by a margin)
 #   BENCH_LOGIN_MEMBERS   members the login scenario cycles through (default 8)
-#   BENCH_PARTS           which parts to run, any of: inproc redis embedded (default all three)
+#   BENCH_PARTS           which parts to run, any of: inproc redis embedded social (default all four)
 #   BENCH_NO_BUILD=1      reuse the last Release build
+#   GATEHOUSE_ARTIFACTS   the build output folder (default artifacts/), as for every dotnet build of the repo
+# The social part (PostgreSQL 15 + Redis, a Kakao fake inside Gatehouse.Bench):
+#   BENCH_SOCIAL_COUNT             measured completions (default 30000), after BENCH_SOCIAL_WARMUP (default 10000) unmeasured ones
+#   BENCH_SOCIAL_CONCURRENCY       completions in flight in the throughput run (default 64)
+#   BENCH_SOCIAL_RETURNING         share of returning members among the measured completions (default 0.5)
+#   BENCH_SOCIAL_INFLIGHT          logins kept in flight against the slow provider (default 500)
+#   BENCH_SOCIAL_ROUNDS            logins each of those makes in turn (default 10)
+#   BENCH_SOCIAL_DELAY_MS          the slow provider's token-endpoint delay (default 1000)
+#   BENCH_SOCIAL_POOL              PostgreSQL pool cap (Maximum Pool Size) of the slow-provider run (default 10)
+#   BENCH_SOCIAL_REFRESH_RATE      paced refresh rotations per second measured beside it, and idle (default 500)
+#   BENCH_SOCIAL_REFRESH_DURATION  seconds of the idle refresh measurement (default 10)
+#   BENCH_SOCIAL_PG_OPTIONS        appended to both PostgreSQL connection strings, e.g. ";Max Auto Prepare=20" (default none)
 #
 # Exit status: 0 when every part ran and every run was valid (no non-200 answer); 1 otherwise. Missing a target
 # does not fail the script: the table says which ones were missed.
@@ -24,15 +37,32 @@ readonly WARMUP="${BENCH_WARMUP:-5}"
 readonly INPROC_DURATION="${BENCH_INPROC_DURATION:-5}"
 readonly POOL_SIZE="${BENCH_POOL:-256}"
 readonly LOGIN_MEMBERS="${BENCH_LOGIN_MEMBERS:-8}"
-readonly PARTS="${BENCH_PARTS:-inproc redis embedded}"
+readonly PARTS="${BENCH_PARTS:-inproc redis embedded social}"
+readonly SOCIAL_COUNT="${BENCH_SOCIAL_COUNT:-30000}"
+readonly SOCIAL_WARMUP="${BENCH_SOCIAL_WARMUP:-10000}"
+readonly SOCIAL_CONCURRENCY="${BENCH_SOCIAL_CONCURRENCY:-64}"
+readonly SOCIAL_RETURNING="${BENCH_SOCIAL_RETURNING:-0.5}"
+readonly SOCIAL_INFLIGHT="${BENCH_SOCIAL_INFLIGHT:-500}"
+readonly SOCIAL_ROUNDS="${BENCH_SOCIAL_ROUNDS:-10}"
+readonly SOCIAL_DELAY_MS="${BENCH_SOCIAL_DELAY_MS:-1000}"
+readonly SOCIAL_POOL="${BENCH_SOCIAL_POOL:-10}"
+readonly SOCIAL_REFRESH_RATE="${BENCH_SOCIAL_REFRESH_RATE:-500}"
+readonly SOCIAL_REFRESH_DURATION="${BENCH_SOCIAL_REFRESH_DURATION:-10}"
+readonly SOCIAL_PG_OPTIONS="${BENCH_SOCIAL_PG_OPTIONS:-}"
+readonly PG_VERSION=15
+readonly PG_BIN="/usr/lib/postgresql/$PG_VERSION/bin"
 readonly WRK_THREADS=2
 readonly WRK_CONNECTIONS=64
 readonly PASSWORD="bench-Correct-Horse-7341"
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# GATEHOUSE_ARTIFACTS moves the build output (Directory.Build.props reads it too): made absolute here, before the cd.
+artifacts="${GATEHOUSE_ARTIFACTS:-$repo_root/artifacts}"
+[[ "$artifacts" == /* ]] || artifacts="$PWD/$artifacts"
+export GATEHOUSE_ARTIFACTS="$artifacts"
 cd "$repo_root"
-readonly SERVER_DIR="$repo_root/artifacts/bin/Gatehouse.Server/release"
-readonly BENCH_DLL="$repo_root/artifacts/bin/Gatehouse.Bench/release/Gatehouse.Bench.dll"
+readonly SERVER_DIR="$artifacts/bin/Gatehouse.Server/release"
+readonly BENCH_DLL="$artifacts/bin/Gatehouse.Bench/release/Gatehouse.Bench.dll"
 readonly OUT_DIR="$repo_root/bench/out"
 mkdir -p "$OUT_DIR"
 
@@ -40,6 +70,7 @@ tmp="$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-bench.XXXXXX")"
 server_pid=""
 redis_pid=""
 sampler_pid=""
+pg_started=false
 failed=false
 declare -A R=()     # figures, by key
 declare -a NOTES=() # invalid runs and failed parts, for the report
@@ -67,6 +98,7 @@ cleanup() {
   stop_pid "$sampler_pid"
   stop_pid "$server_pid"
   stop_pid "$redis_pid"
+  stop_postgres
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -80,13 +112,26 @@ ensure_tools() {
   command -v redis-server >/dev/null || missing+=(redis-server)
   command -v redis-cli >/dev/null || missing+=(redis-tools)
   command -v curl >/dev/null || missing+=(curl)
+  if [[ " $PARTS " == *" social "* ]]; then
+    [[ -x "$PG_BIN/postgres" && -x "$PG_BIN/pg_ctl" && -x "$PG_BIN/initdb" ]] || missing+=("postgresql-$PG_VERSION")
+    command -v psql >/dev/null || missing+=(postgresql-client)
+  fi
   if ((${#missing[@]} > 0)); then
     local sudo=""
     [[ "$(id -u)" == 0 ]] || sudo=sudo
     log "installing ${missing[*]} (apt-get)"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >"$tmp/apt.log" 2>&1 \
-      || { tail -20 "$tmp/apt.log" >&2; die "apt-get install ${missing[*]} failed"; }
+    # Keep the packages' own services (PostgreSQL's default cluster, Redis on 6379) from starting: policy-rc.d
+    # answering 101 tells invoke-rc.d not to start anything; only if there is none already.
+    local policy=/usr/sbin/policy-rc.d policy_added=false status=0
+    if [[ ! -e "$policy" ]]; then
+      printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod 755 "$policy" && policy_added=true
+    fi
+    $sudo apt-get update -qq || status=$?
+    if ((status == 0)); then
+      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$tmp/apt.log" 2>&1 || status=$?
+    fi
+    if $policy_added; then $sudo rm -f "$policy"; fi
+    ((status == 0)) || { tail -20 "$tmp/apt.log" >&2 || true; die "apt-get install ${missing[*]} failed"; }
   fi
   command -v dotnet >/dev/null || die "the .NET 10 SDK (dotnet) is required"
 }
@@ -103,12 +148,16 @@ build() {
 }
 
 # ------------------------------------------------------------------------------------------- processes
-# A loopback port nothing listens on (never Redis's 6379 or the test scripts' 56379 / 55432).
+# A loopback port nothing listens on (never Redis's 6379, PostgreSQL's 5432, or the ports of the test scripts and
+# the development server: 55432, 56379, 55532, 56479, 5080), below the kernel's ephemeral range: a port taken there
+# could be the local end of some connection (or its TIME-WAIT) by the time the listener binds it.
 free_port() {
-  local port
+  local port low=20000 high=50000 ephemeral
+  ephemeral="$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)" || true
+  [[ "$ephemeral" =~ ^[0-9]+$ ]] && ((ephemeral > low + 1000)) && high=$ephemeral
   for _ in $(seq 200); do
-    port=$((20000 + RANDOM % 30000))
-    case $port in 6379 | 56379 | 55432) continue ;; esac
+    port=$((low + RANDOM % (high - low)))
+    case $port in 6379 | 5432 | 56379 | 55432 | 55532 | 56479 | 5080) continue ;; esac
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"
       return 0
@@ -135,6 +184,53 @@ start_redis() {
 stop_redis() {
   stop_pid "$redis_pid"
   redis_pid=""
+}
+
+# Runs a PostgreSQL program as the postgres user when we are root (initdb and postgres refuse root).
+as_pg() {
+  if [[ "$(id -u)" == 0 ]]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+# start_postgres DB...: a throw-away PostgreSQL cluster in the temp folder on a free loopback port, with PostgreSQL's
+# default durability (fsync, synchronous_commit on), and the databases named. Sets pg_port and pg_pid (the postmaster).
+start_postgres() {
+  local dir="$tmp/pg"
+  mkdir -p "$dir/data" "$dir/sock"
+  chmod 711 "$tmp" # the postgres user must reach $tmp/pg; the rest of the folder stays unlisted
+  chmod 755 "$dir"
+  chmod 700 "$dir/data"
+  if [[ "$(id -u)" == 0 ]]; then chown -R postgres:postgres "$dir"; fi
+  pg_port="$(free_port)"
+  as_pg "$PG_BIN/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --no-sync >"$dir/sock/initdb.log" 2>&1 \
+    || { cat "$dir/sock/initdb.log" >&2; return 1; }
+  pg_started=true
+  # pg_ctl puts the postmaster in its own session: a Ctrl-C reaches only this script, whose trap stops it.
+  as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/sock/postgres.log" -w -t 60 start -o \
+    "-c listen_addresses=127.0.0.1 -c port=$pg_port -c unix_socket_directories=$dir/sock -c max_connections=200" \
+    >/dev/null || { cat "$dir/sock/postgres.log" >&2 || true; return 1; }
+  pg_pid="$(head -n1 "$dir/data/postmaster.pid")"
+  local db
+  for db in "$@"; do
+    psql -q -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -c "CREATE DATABASE $db" >/dev/null || return 1
+  done
+  log "PostgreSQL $PG_VERSION on 127.0.0.1:$pg_port (postmaster pid $pg_pid)"
+}
+
+stop_postgres() {
+  $pg_started || return 0
+  pg_started=false
+  local data="$tmp/pg/data" pid
+  pid="$(head -n1 "$data/postmaster.pid" 2>/dev/null)" || return 0
+  if ! as_pg "$PG_BIN/pg_ctl" -D "$data" stop -m fast -w -t 30 >/dev/null 2>&1; then
+    # Only the postmaster this script started, by its pid, and only while it still is a postgres process.
+    if [[ "$pid" =~ ^[0-9]+$ && "$(cat "/proc/$pid/comm" 2>/dev/null)" == postgres ]]; then
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
 }
 
 # start_server NAME DATA_DIR [VAR=value ...]: the server as a real process from its Release output folder (so its
@@ -468,6 +564,112 @@ part_embedded() {
   fi
 }
 
+# social_server NAME DATABASE [CONNECTION STRING SUFFIX]: the server on PostgreSQL (DATABASE) + Redis, with the
+# kakao provider pointing at the fake (which Gatehouse.Bench serves on $fake_port once it runs; the server calls it
+# only during logins) and $frontend as the allowed frontend origin.
+social_server() {
+  local name=$1 db=$2 suffix=${3:-}
+  local fake="http://127.0.0.1:$fake_port"
+  start_server "$name" "$tmp/$name" \
+    Gatehouse__Database__Provider=postgres \
+    ConnectionStrings__Gatehouse="Host=127.0.0.1;Port=$pg_port;Database=$db;Username=postgres;Password=unused$SOCIAL_PG_OPTIONS$suffix" \
+    Gatehouse__Sessions__Store=redis ConnectionStrings__Redis="127.0.0.1:$redis_port" \
+    Gatehouse__Frontend__Origins__0="$frontend" \
+    Gatehouse__Social__Providers__kakao__ClientId=bench-kakao-rest-api-key \
+    Gatehouse__Social__Providers__kakao__ClientSecret=bench-kakao-client-secret \
+    Gatehouse__Social__Providers__kakao__AuthorizationEndpoint="$fake/oauth/authorize" \
+    Gatehouse__Social__Providers__kakao__TokenEndpoint="$fake/oauth/token" \
+    Gatehouse__Social__Providers__kakao__UserInfoEndpoint="$fake/v2/user/me"
+}
+
+# social_bench NAME PHASE [options...]: Gatehouse.Bench's social part against the running server, bounded in time;
+# its figures into R[NAME.*]. Returns non-zero when it failed or saw an unexpected answer.
+social_bench() {
+  local name=$1 phase=$2
+  shift 2
+  local out="$OUT_DIR/social-$phase.txt" status=0
+  # The load generator should take as little of the shared cores as it can: its thread pool does not spin before it
+  # sleeps (at 500 paced refreshes a second the spinning cost it a quarter of a core). The server keeps its defaults.
+  DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 timeout --kill-after=10 900 dotnet "$BENCH_DLL" social --server "$server_url" --fake-port "$fake_port" --frontend "$frontend" \
+    --phase "$phase" --returning-share "$SOCIAL_RETURNING" --cpu "server=$server_pid,redis=$redis_pid,postgres=$pg_pid+" \
+    --clk-tck "$(getconf CLK_TCK)" --results "$tmp/$name.tsv" "$@" 2>&1 | tee "$out" || status=$?
+  local key value
+  if [[ -f "$tmp/$name.tsv" ]]; then
+    while IFS=$'\t' read -r key value; do
+      R[$name.$key]="$value"
+    done <"$tmp/$name.tsv"
+  fi
+  return "$status"
+}
+
+part_social() {
+  if [[ ! -f "$BENCH_DLL" ]]; then
+    note "social: bench/Gatehouse.Bench did not build; its figures are missing"
+    failed=true
+    return 0
+  fi
+  start_redis
+  if ! start_postgres gh_social gh_social_pool; then
+    note "social: PostgreSQL did not start"
+    failed=true
+    stop_redis
+    return 0
+  fi
+  fake_port="$(free_port)"
+  # The frontend origin only has to be allowed: the fake answers 302 to it and the client reads the Location.
+  frontend="http://127.0.0.1:$(free_port)"
+
+  # 1. Completions per second with an instant provider (PostgreSQL's default pool of 100).
+  if social_server social-throughput gh_social; then
+    start_sampler "$server_pid" "$tmp/rss-social"
+    log "social: throughput ($SOCIAL_WARMUP warm-up, $SOCIAL_COUNT measured completions, $SOCIAL_CONCURRENCY in flight)"
+    if ! social_bench social throughput --count "$SOCIAL_COUNT" --warmup-count "$SOCIAL_WARMUP" --concurrency "$SOCIAL_CONCURRENCY"; then
+      note "social: the throughput run failed or was invalid; see bench/out/social-throughput.txt and bench/out/server-social-throughput.log"
+      R[social.invalid]=1
+      failed=true
+    fi
+    stop_sampler
+    R[social.rss]="$(sort -n "$tmp/rss-social" | awk 'END { if (NR > 0) printf "%.0f", $1 / 1024 }')"
+    stop_server
+  else
+    note "social: the server did not start; see bench/out/server-social-throughput.log"
+    failed=true
+  fi
+
+  # 2. A provider that answers after BENCH_SOCIAL_DELAY_MS, with the database pool capped: the logins in flight must
+  # all complete, and the refresh p99 beside them stay near its idle value. The backends of the Gatehouse database
+  # (client backends: not autovacuum's workers) are counted every 0.2 s: the cap must hold.
+  if social_server social-inflight gh_social_pool ";Maximum Pool Size=$SOCIAL_POOL"; then
+    local conn_file="$tmp/pg-connections"
+    : >"$conn_file"
+    (
+      while kill -0 "$server_pid" 2>/dev/null; do
+        psql -Atq -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres \
+          -c "SELECT count(*) FROM pg_stat_activity WHERE datname = 'gh_social_pool' AND backend_type = 'client backend'" >>"$conn_file" 2>/dev/null || true
+        sleep 0.2
+      done
+    ) &
+    sampler_pid=$!
+    log "social: $SOCIAL_INFLIGHT logins in flight, provider delay $SOCIAL_DELAY_MS ms, Maximum Pool Size=$SOCIAL_POOL"
+    if ! social_bench inflight inflight --warmup-count "$SOCIAL_WARMUP" --concurrency "$SOCIAL_CONCURRENCY" --inflight "$SOCIAL_INFLIGHT" \
+      --rounds "$SOCIAL_ROUNDS" --delay-ms "$SOCIAL_DELAY_MS" --refresh-rate "$SOCIAL_REFRESH_RATE" --refresh-duration "$SOCIAL_REFRESH_DURATION"; then
+      note "social: the slow-provider run failed or was invalid; see bench/out/social-inflight.txt and bench/out/server-social-inflight.log"
+      R[inflight.invalid]=1
+      failed=true
+    fi
+    stop_sampler
+    R[inflight.pg_connections]="$(sort -n "$conn_file" | tail -1)"
+    # Npgsql's words when a connection cannot be had within its Timeout.
+    R[inflight.pool_timeouts]="$(grep -c -i 'connection pool has been exhausted' "$OUT_DIR/server-social-inflight.log" || true)"
+    stop_server
+  else
+    note "social: the server with the capped pool did not start; see bench/out/server-social-inflight.log"
+    failed=true
+  fi
+  stop_postgres
+  stop_redis
+}
+
 # ------------------------------------------------------------------------------------------- report
 # fmt N: an integer with thousands separators; "n/a" when empty.
 fmt() {
@@ -507,6 +709,42 @@ scenario_rows() {
   echo "| $label: CPU per request, server (requests/s if it had both cores to itself); $others | $(fmt "$cpu") µs ($ceiling/s) | - | - |"
 }
 
+# dec N: one decimal; "n/a" when empty.
+dec() {
+  [[ -n "${1:-}" && "$1" != "?" ]] || { echo "n/a"; return; }
+  awk -v n="$1" 'BEGIN { printf "%.1f", n }'
+}
+
+# The social part's rows (bench/Gatehouse.Bench/Social): R[social.*] from the throughput run, R[inflight.*] from
+# the slow-provider run.
+social_rows() {
+  local invalid="" returning_pct
+  [[ -n "${R[social.invalid]:-}" ]] && invalid=" (INVALID run)"
+  returning_pct="$(awk -v r="${R[social.social_returning]:-0}" -v n="${R[social.social_completions]:-0}" 'BEGIN { if (n > 0) printf "%.0f", 100 * r / n; else print "?" }')"
+  local rps="${R[social.social_rps]:-}" pg="PostgreSQL"
+  [[ -n "$SOCIAL_PG_OPTIONS" ]] && pg="PostgreSQL (connection string + \`$SOCIAL_PG_OPTIONS\`)"
+  echo "| Social login completions/s$invalid (POST /auth/login {provider, code, state}; $pg + Redis, instant Kakao fake; ${returning_pct} % returning members, the rest new; $SOCIAL_CONCURRENCY in flight) | $(fmt "$rps") | ≥ 3,000 | $(met "$rps" '>=' 3000) |"
+  echo "| Social: completions in a full second, min / median / max | $(fmt "${R[social.social_sec_min]:-}") / $(fmt "${R[social.social_sec_median]:-}") / $(fmt "${R[social.social_sec_max]:-}") | - | - |"
+  echo "| Social: p50 / p99 latency | $(dec "${R[social.social_p50_ms]:-}") / $(dec "${R[social.social_p99_ms]:-}") ms | - | - |"
+  echo "| Social: unexpected answers (anything but 201 new / 200 returning with tokens) | ${R[social.social_failures]:-n/a} | 0 | $([[ "${R[social.social_failures]:-}" == 0 ]] && echo yes || echo "**no**") |"
+  local cpu_server="${R[social.social_cpu_server_us]:-}" ceiling="n/a"
+  [[ -n "$cpu_server" && "$cpu_server" != 0 ]] && ceiling="$(fmt "$(awk -v c="$cpu_server" 'BEGIN { print 2000000 / c }')")"
+  echo "| Social: CPU per completion, server (completions/s if it had both cores to itself); PostgreSQL $(fmt "${R[social.social_cpu_postgres_us]:-}") µs, Redis $(fmt "${R[social.social_cpu_redis_us]:-}") µs, bench (fake + client) $(fmt "${R[social.social_cpu_bench_us]:-}") µs; all $(fmt "${R[social.social_cpu_total_us]:-}") µs | $(fmt "$cpu_server") µs ($ceiling/s) | - | - |"
+  echo "| Social: cores used by server + PostgreSQL + Redis + bench during the batch (of $(nproc); the rest went to anything else running) | $(dec "${R[social.social_cores_total]:-}") | - | - |"
+  echo "| Social: server peak RSS | ${R[social.rss]:-n/a} MB | ≤ 200 MB | $(met "${R[social.rss]:-}" '<=' 200) |"
+  invalid=""
+  [[ -n "${R[inflight.invalid]:-}" ]] && invalid=" (INVALID run)"
+  local logins="${R[inflight.inflight_logins]:-}" ok="${R[inflight.inflight_ok]:-}" all_ok="**no**"
+  [[ -n "$logins" && "$ok" == "$logins" && "${R[inflight.inflight_peak]:-0}" -ge "$SOCIAL_INFLIGHT" ]] && all_ok=yes
+  echo "| Slow provider ($SOCIAL_DELAY_MS ms token endpoint), Maximum Pool Size=$SOCIAL_POOL$invalid: logins in flight (peak); succeeded of all ($SOCIAL_ROUNDS in turn each) | ${R[inflight.inflight_peak]:-n/a}; $(fmt "$ok") of $(fmt "$logins") | $SOCIAL_INFLIGHT; all | $all_ok |"
+  echo "| Slow provider: completion time min / p50 / p90 / p99 / max | $(fmt "${R[inflight.inflight_min_ms]:-}") / $(fmt "${R[inflight.inflight_p50_ms]:-}") / $(fmt "${R[inflight.inflight_p90_ms]:-}") / $(fmt "${R[inflight.inflight_p99_ms]:-}") / $(fmt "${R[inflight.inflight_max_ms]:-}") ms | - | - |"
+  local timeouts="${R[inflight.pool_timeouts]:-}" conns="${R[inflight.pg_connections]:-}"
+  echo "| Slow provider: Gatehouse's PostgreSQL connections (peak, sampled every 0.2 s); pool-exhausted errors in the server log | ${conns:-n/a}; ${timeouts:-n/a} | ≤ $SOCIAL_POOL; 0 | $([[ -n "$conns" && "$conns" -le "$SOCIAL_POOL" && "$timeouts" == 0 ]] && echo yes || echo "**no**") |"
+  local idle="${R[inflight.refresh_idle_p99_ms]:-}" loaded="${R[inflight.refresh_loaded_p99_ms]:-}" ratio="${R[inflight.refresh_ratio]:-}"
+  echo "| Refresh p99 (POST /auth/token, paced ${SOCIAL_REFRESH_RATE}/s): idle → with the logins in flight (p50 $(dec "${R[inflight.refresh_idle_p50_ms]:-}") → $(dec "${R[inflight.refresh_loaded_p50_ms]:-}") ms; ${R[inflight.refresh_failures]:-n/a} failures) | $(dec "$idle") → $(dec "$loaded") ms (×$(awk -v r="${ratio:-}" 'BEGIN { if (r == "") print "n/a"; else printf "%.2f", r }')) | ≤ ×1.5 | $(met "$ratio" '<=' 1.5) |"
+  echo "| Slow provider: logins completed per second; cores used idle → with the logins in flight: server, all measured processes (of $(nproc)) | $(fmt "${R[inflight.inflight_rate]:-}")/s; $(dec "${R[inflight.idle_cores_server]:-}") → $(dec "${R[inflight.loaded_cores_server]:-}"), $(dec "${R[inflight.idle_cores_total]:-}") → $(dec "${R[inflight.loaded_cores_total]:-}") | - | - |"
+}
+
 report() {
   local login_pct="" argon2="${R[argon2.adjacent]:-${R[inproc.argon2_2t]:-}}"
   if [[ -n "${R[login.rps]:-}" && -n "$argon2" ]]; then
@@ -539,6 +777,9 @@ report() {
     echo "| argon2id m=19456 KiB t=2 p=1, 1 thread / 2 threads (in-process run) | ${R[inproc.argon2_1t]:-n/a} / ${R[inproc.argon2_2t]:-n/a} per s | - | - |"
     echo "| ES256 access token (AccessTokenIssuer.Issue), 1 thread | ${R[inproc.sign_issue_us]:-n/a} µs | - | - |"
     echo "| Reference: bare P-256 sign / verify, 1 thread | ${R[inproc.sign_raw_us]:-n/a} µs / $(fmt "${R[inproc.verify_raw_1t]:-}")/s | - | - |"
+    if [[ " $PARTS " == *" social "* ]]; then
+      social_rows
+    fi
     if ((${#NOTES[@]} > 0)); then
       echo
       echo "Problems in this run:"
@@ -549,7 +790,7 @@ report() {
       done
     fi
     echo
-    echo "Raw output: bench/out/ (wrk-*.txt, inproc.txt, server-*.log)."
+    echo "Raw output: bench/out/ (wrk-*.txt, inproc.txt, social-*.txt, server-*.log)."
   } >"$OUT_DIR/latest.md"
   echo
   cat "$OUT_DIR/latest.md"
@@ -559,7 +800,7 @@ report() {
 main() {
   ensure_tools
   load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
-  rm -f "$OUT_DIR"/wrk-*.txt "$OUT_DIR"/server-*.log "$OUT_DIR"/inproc.txt "$OUT_DIR"/argon2-after-login.txt
+  rm -f "$OUT_DIR"/wrk-*.txt "$OUT_DIR"/server-*.log "$OUT_DIR"/inproc.txt "$OUT_DIR"/argon2-after-login.txt "$OUT_DIR"/social-*.txt
 
   local server_built=true
   if [[ "${BENCH_NO_BUILD:-}" != 1 ]]; then
@@ -572,14 +813,14 @@ main() {
   for part in $PARTS; do
     case $part in
       inproc) part_inproc ;;
-      redis | embedded)
+      redis | embedded | social)
         if $server_built; then
           "part_$part"
         else
           note "$part: skipped, no server build"
         fi
         ;;
-      *) die "unknown part '$part' in BENCH_PARTS (inproc, redis, embedded)" ;;
+      *) die "unknown part '$part' in BENCH_PARTS (inproc, redis, embedded, social)" ;;
     esac
   done
 

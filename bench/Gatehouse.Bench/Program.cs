@@ -6,10 +6,18 @@ using Gatehouse.Core.Passwords;
 
 // In-process figures for bench/run.sh: token validation (Gatehouse.AspNetCore), argon2id, ES256 issuing.
 //   dotnet Gatehouse.Bench.dll [--duration 5] [--warmup 1] [--tokens 200000] [--only validation,argon2,sign] [--results file.tsv]
+// And, against a running server, social login with a Kakao fake on loopback (Social/SocialBench.cs):
+//   dotnet Gatehouse.Bench.dll social --server URL --fake-port N --frontend URL [--phase throughput|inflight] ...
 if (args is ["--help"] or ["-h"])
 {
     Console.WriteLine("dotnet Gatehouse.Bench.dll [--duration 5] [--warmup 1] [--tokens 200000] [--only validation,argon2,sign] [--results file.tsv]");
+    Console.WriteLine(Gatehouse.Bench.Social.SocialBench.Usage);
     return 0;
+}
+
+if (args is ["social", .. var socialArgs])
+{
+    return await Gatehouse.Bench.Social.SocialBench.RunAsync(socialArgs);
 }
 
 var settings = Settings.Parse(args);
