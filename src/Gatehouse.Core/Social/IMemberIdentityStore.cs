@@ -54,8 +54,12 @@ public interface IMemberIdentityStore
     /// <summary>Links an identity to an existing member.</summary>
     Task<LinkOutcome> TryLinkAsync(MemberIdentity identity, CancellationToken cancellationToken);
 
-    /// <summary>After a login: stores what the provider shares now (email, verified flag, name, picture) and the time.</summary>
-    Task RecordLoginAsync(MemberIdentity identity, CancellationToken cancellationToken);
+    /// <summary>
+    /// A login: when (provider, subject) is linked, stores what the provider shares now (email, verified flag, name,
+    /// picture) and the time, and answers the member it belongs to, in one statement; null (and nothing stored) when it
+    /// is not linked. A returning member's login is this one round trip.
+    /// </summary>
+    Task<MemberId?> RecordLoginAsync(ExternalProfile profile, DateTimeOffset at, CancellationToken cancellationToken);
 
     /// <summary>Removes the member's identity of <paramref name="provider"/>, unless it is the last way to log in (checked in the same transaction).</summary>
     Task<UnlinkOutcome> UnlinkAsync(MemberId member, string provider, CancellationToken cancellationToken);

@@ -59,9 +59,9 @@ public sealed partial class SocialAccountService
         // Two attempts: a first login that loses the race for (provider, subject) to a concurrent one logs in as the winner.
         for (var attempt = 0; attempt < 2; attempt++)
         {
-            if (await _identities.FindAsync(profile.Provider, profile.Subject, cancellationToken) is { } identity)
+            if (await TryLogInAsync(profile, client, cancellationToken) is { } returning)
             {
-                return await LogInAsync(identity, profile, client, cancellationToken);
+                return returning;
             }
 
             var options = _options.CurrentValue;
@@ -195,10 +195,9 @@ public sealed partial class SocialAccountService
                 });
             default:
                 // The same provider account finished signing up elsewhere (another tab): this becomes a login to it.
-                var identity = await _identities.FindAsync(profile.Provider, profile.Subject, cancellationToken);
-                return identity is null
-                    ? Fail(new Failure(SocialErrors.InvalidSignupToken, "The sign-up could not complete; log in with the provider again."))
-                    : (await LogInAsync(identity, profile, client, cancellationToken)).Grant!;
+                return await TryLogInAsync(profile, client, cancellationToken) is { } login
+                    ? login.Grant!
+                    : Fail(new Failure(SocialErrors.InvalidSignupToken, "The sign-up could not complete; log in with the provider again."));
         }
     }
 
@@ -248,14 +247,16 @@ public sealed partial class SocialAccountService
         }
     }
 
-    private async Task<SocialSignIn> LogInAsync(MemberIdentity identity, ExternalProfile profile, ClientInfo client, CancellationToken cancellationToken)
+    /// <summary>A returning member's login: one statement finds the identity and records the login; null when it is not linked.</summary>
+    private async Task<SocialSignIn?> TryLogInAsync(ExternalProfile profile, ClientInfo client, CancellationToken cancellationToken)
     {
-        var now = _time.GetUtcNow();
-        await _identities.RecordLoginAsync(
-            identity with { Email = profile.Email, EmailVerified = profile.EmailVerified, Name = profile.Name, Picture = profile.Picture, LastLoginAt = now },
-            cancellationToken);
+        if (await _identities.RecordLoginAsync(profile, _time.GetUtcNow(), cancellationToken) is not { } member)
+        {
+            return null;
+        }
+
         _metrics.Login(profile.Provider);
-        return SocialSignIn.Session(await _sessions.StartAsync(identity.MemberId, client.UserAgent, cancellationToken), created: false);
+        return SocialSignIn.Session(await _sessions.StartAsync(member, client.UserAgent, cancellationToken), created: false);
     }
 
     private async Task<TokenGrant> SignedUpAsync(Member member, string provider, ClientInfo client, CancellationToken cancellationToken)

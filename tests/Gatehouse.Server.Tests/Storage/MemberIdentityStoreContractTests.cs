@@ -271,14 +271,19 @@ public sealed class MemberIdentityStoreContractTests(StorageFixture fixture) : I
             LinkedAt = google.LinkedAt.AddDays(1),
             LastLoginAt = Ms(google.LastLoginAt.AddHours(3).AddTicks(1234)),
         };
-        await store.RecordLoginAsync(login, Ct);
+        var profile = new ExternalProfile(Google, google.Subject, login.Email, login.EmailVerified, login.Name, login.Picture);
+        Assert.Equal(member.Id, await store.RecordLoginAsync(profile, login.LastLoginAt, Ct));
 
         Assert.Equal(login with { LinkedAt = google.LinkedAt }, await store.FindAsync(Google, google.Subject, Ct));
         Assert.Equal(github, await store.FindAsync(GitHub, github.Subject, Ct));
 
-        // Nothing is linked by a login.
-        await store.RecordLoginAsync(NewIdentity(member.Id, "kakao"), Ct);
+        // Nothing is linked by a login, and a subject differing in case or by a NUL is another subject.
+        var other = NewIdentity(member.Id, "kakao");
+        Assert.Null(await store.RecordLoginAsync(new ExternalProfile("kakao", other.Subject, null, false, null, null), login.LastLoginAt, Ct));
+        Assert.Null(await store.RecordLoginAsync(profile with { Subject = google.Subject.ToUpperInvariant() + "x" }, login.LastLoginAt, Ct));
+        Assert.Null(await store.RecordLoginAsync(profile with { Subject = "\0" + google.Subject }, login.LastLoginAt, Ct));
         Assert.Equal(2, (await store.ListAsync(member.Id, Ct)).Count);
+        Assert.Equal(login with { LinkedAt = google.LinkedAt }, await store.FindAsync(Google, google.Subject, Ct));
     }
 
     [Theory]

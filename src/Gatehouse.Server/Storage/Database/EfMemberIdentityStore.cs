@@ -165,21 +165,59 @@ internal sealed class EfMemberIdentityStore(IDbContextFactory<GatehouseDbContext
         }
     }
 
-    public async Task RecordLoginAsync(MemberIdentity identity, CancellationToken cancellationToken)
+    /// <summary>
+    /// One prepared statement on either database: the update finds the row by the unique (provider, subject) index and
+    /// RETURNING names its member. Through EF Core this was a LINQ read, then a LINQ update, each on its own pooled
+    /// connection: two round trips, two connection resets, and the expression trees hashed and funcletized each time
+    /// (bench/RESULTS.md, social part).
+    /// </summary>
+    public async Task<MemberId?> RecordLoginAsync(ExternalProfile profile, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(identity);
-        var lastLoginAt = StoredTime.Normalize(identity.LastLoginAt);
+        ArgumentNullException.ThrowIfNull(profile);
+        if (HasNul(profile.Provider) || HasNul(profile.Subject))
+        {
+            return null;
+        }
+
+        var now = StoredTime.Normalize(at);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await db.MemberIdentities
-            .Where(i => i.Provider == identity.Provider && i.Subject == identity.Subject)
-            .ExecuteUpdateAsync(
-                s => s
-                    .SetProperty(i => i.Email, identity.Email)
-                    .SetProperty(i => i.EmailVerified, identity.EmailVerified)
-                    .SetProperty(i => i.Name, identity.Name)
-                    .SetProperty(i => i.Picture, identity.Picture)
-                    .SetProperty(i => i.LastLoginAt, lastLoginAt),
-                cancellationToken);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var command = db.Database.GetDbConnection().CreateCommand();
+            command.CommandText = RecordLoginSql;
+            AddParameter(command, "@provider", profile.Provider);
+            AddParameter(command, "@subject", profile.Subject);
+            AddParameter(command, "@email", profile.Email);
+            AddParameter(command, "@email_verified", profile.EmailVerified);
+            AddParameter(command, "@name", profile.Name);
+            AddParameter(command, "@picture", profile.Picture);
+
+            // The SQLite model stores times as unix milliseconds (UnixMillisecondsConverter), PostgreSQL as timestamptz.
+            AddParameter(command, "@now", db is SqliteGatehouseDbContext ? now.ToUnixTimeMilliseconds() : now);
+            var member = await command.ExecuteScalarAsync(cancellationToken);
+            return member is string publicId ? new MemberId(publicId) : null;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    // Valid SQLite (3.35+: RETURNING; the subquery because SQLite's RETURNING sees only the updated table) and PostgreSQL.
+    private const string RecordLoginSql = """
+        UPDATE member_identities
+        SET email = @email, email_verified = @email_verified, name = @name, picture = @picture, last_login_at = @now
+        WHERE provider = @provider AND subject = @subject
+        RETURNING (SELECT m.public_id FROM members AS m WHERE m.id = member_identities.member_id)
+        """;
+
+    private static void AddParameter(System.Data.Common.DbCommand command, string name, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
     }
 
     /// <summary>
