@@ -14,7 +14,7 @@
 #   BENCH_POOL            refresh tokens made before each refresh scenario (default 256; must exceed 64 by a margin)
 #   BENCH_LOGIN_MEMBERS   members the login scenario cycles through (default 8)
 #   BENCH_PARTS           which parts to run, any of: inproc redis embedded social (default all four)
-#   BENCH_NO_BUILD=1      reuse the last Release build
+#   BENCH_NO_BUILD=1      reuse the last publish of the server and build of the bench
 #   GATEHOUSE_ARTIFACTS   the build output folder (default artifacts/), as for every dotnet build of the repo
 # The social part (PostgreSQL 15 + Redis, a Kakao fake inside Gatehouse.Bench):
 #   BENCH_SOCIAL_COUNT             measured completions (default 30000), after BENCH_SOCIAL_WARMUP (default 10000) unmeasured ones
@@ -61,7 +61,14 @@ artifacts="${GATEHOUSE_ARTIFACTS:-$repo_root/artifacts}"
 [[ "$artifacts" == /* ]] || artifacts="$PWD/$artifacts"
 export GATEHOUSE_ARTIFACTS="$artifacts"
 cd "$repo_root"
-readonly SERVER_DIR="$artifacts/bin/Gatehouse.Server/release"
+# The server runs as it is deployed: published for this machine's runtime identifier with ReadyToRun (precompiled code,
+# so start-up does not JIT the whole host; the project turns ReadyToRun on whenever a runtime identifier is given).
+case "$(uname -m)" in
+  x86_64) readonly RID=linux-x64 ;;
+  aarch64 | arm64) readonly RID=linux-arm64 ;;
+  *) readonly RID="linux-$(uname -m)" ;;
+esac
+readonly SERVER_DIR="$artifacts/publish/Gatehouse.Server/bench_$RID"
 readonly BENCH_DLL="$artifacts/bin/Gatehouse.Bench/release/Gatehouse.Bench.dll"
 readonly OUT_DIR="$repo_root/bench/out"
 mkdir -p "$OUT_DIR"
@@ -143,6 +150,16 @@ build() {
   log "building $name (Release)"
   if ! dotnet build -c Release -nologo "$project" >"$OUT_DIR/build-$name.log" 2>&1; then
     grep -E 'error [A-Z]+[0-9]+' "$OUT_DIR/build-$name.log" | sort -u | head -20 >&2 || tail -20 "$OUT_DIR/build-$name.log" >&2
+    return 1
+  fi
+}
+
+# Publishes the server (Release, framework-dependent, ReadyToRun for $RID) into SERVER_DIR.
+publish_server() {
+  log "publishing Gatehouse.Server (Release, $RID, ReadyToRun)"
+  if ! dotnet publish -c Release -nologo -r "$RID" --self-contained false -o "$SERVER_DIR" src/Gatehouse.Server/Gatehouse.Server.csproj \
+    >"$OUT_DIR/build-Gatehouse.Server.log" 2>&1; then
+    grep -E 'error [A-Z]+[0-9]+' "$OUT_DIR/build-Gatehouse.Server.log" | sort -u | head -20 >&2 || tail -20 "$OUT_DIR/build-Gatehouse.Server.log" >&2
     return 1
   fi
 }
@@ -804,7 +821,7 @@ main() {
 
   local server_built=true
   if [[ "${BENCH_NO_BUILD:-}" != 1 ]]; then
-    build src/Gatehouse.Server/Gatehouse.Server.csproj || { server_built=false; note "the server did not build; see bench/out/build-Gatehouse.Server.log"; failed=true; }
+    publish_server || { server_built=false; note "the server did not publish; see bench/out/build-Gatehouse.Server.log"; failed=true; }
     build bench/Gatehouse.Bench/Gatehouse.Bench.csproj || { rm -f "$BENCH_DLL"; note "bench/Gatehouse.Bench did not build; see bench/out/build-Gatehouse.Bench.log"; failed=true; }
   fi
   [[ -f "$SERVER_DIR/Gatehouse.Server.dll" ]] || server_built=false
