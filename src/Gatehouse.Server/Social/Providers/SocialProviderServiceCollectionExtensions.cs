@@ -38,6 +38,10 @@ public static class SocialProviderServiceCollectionExtensions
                 AllowAutoRedirect = false,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             })
+
+            // IHttpClientFactory's two logging handlers open a scope and write four entries (with the URL) per provider
+            // call: CPU on the login path for logs nobody reads at Information. Failures are logged by Gatehouse itself.
+            .RemoveAllLoggers()
             .AddResilienceHandler("provider", (pipeline, context) =>
             {
                 var timeout = context.ServiceProvider.GetRequiredService<IOptions<SocialOptions>>().Value.ProviderTimeout;
