@@ -24,7 +24,9 @@ public sealed partial class SocialAccountService
     private readonly TimeProvider _time;
     private readonly GatehouseMetrics _metrics;
     private readonly ILogger<SocialAccountService> _logger;
+    private readonly IProviderGrantStore? _grants;
 
+    /// <param name="grants">Where a sealed provider grant is kept; without one, grants are dropped.</param>
     public SocialAccountService(
         IMemberStore members,
         IMemberIdentityStore identities,
@@ -33,7 +35,8 @@ public sealed partial class SocialAccountService
         IOptionsMonitor<SocialAccountOptions> options,
         TimeProvider time,
         GatehouseMetrics metrics,
-        ILogger<SocialAccountService> logger)
+        ILogger<SocialAccountService> logger,
+        IProviderGrantStore? grants = null)
     {
         _members = members;
         _identities = identities;
@@ -43,10 +46,15 @@ public sealed partial class SocialAccountService
         _time = time;
         _metrics = metrics;
         _logger = logger;
+        _grants = grants;
     }
 
     /// <summary>Logs the provider's user in, signing them up when every required field is known.</summary>
-    public async Task<Result<SocialSignIn>> SignInAsync(ExternalProfile profile, ClientInfo client, CancellationToken cancellationToken)
+    /// <param name="sealedGrant">
+    /// The provider's tokens, sealed by the caller, to keep on the identity once it exists (for revoking the link
+    /// later); carried inside the signup ticket when the sign-up needs a second step. Null: nothing to keep.
+    /// </param>
+    public async Task<Result<SocialSignIn>> SignInAsync(ExternalProfile profile, ClientInfo client, byte[]? sealedGrant, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         if (Clean(profile) is not { } cleaned)
@@ -61,7 +69,7 @@ public sealed partial class SocialAccountService
         {
             if (await _identities.FindAsync(profile.Provider, profile.Subject, cancellationToken) is { } identity)
             {
-                return await LogInAsync(identity, profile, client, cancellationToken);
+                return await LogInAsync(identity, profile, client, sealedGrant, cancellationToken);
             }
 
             var options = _options.CurrentValue;
@@ -74,6 +82,7 @@ public sealed partial class SocialAccountService
                 if (linked is LinkOutcome.Linked or LinkOutcome.AlreadyLinked)
                 {
                     LogLinkedByEmail(_logger, owner.Id.Value, profile.Provider);
+                    await KeepGrantAsync(profile, sealedGrant, cancellationToken);
                     _metrics.Login(profile.Provider);
                     return SocialSignIn.Session(await _sessions.StartAsync(owner.Id, client.UserAgent, cancellationToken), created: false);
                 }
@@ -84,16 +93,17 @@ public sealed partial class SocialAccountService
             var missing = Missing(profile, email, options);
             if (missing.Count > 0)
             {
-                return await PendSignupAsync(profile, missing, options, cancellationToken);
+                return await PendSignupAsync(profile, missing, options, sealedGrant, cancellationToken);
             }
 
             var member = NewMember(profile, email, NicknameFrom(profile.Name), now);
             switch (await _identities.TryAddMemberAsync(member, MemberIdentity.From(member.Id, profile, now), cancellationToken))
             {
                 case AddMemberOutcome.Added:
+                    await KeepGrantAsync(profile, sealedGrant, cancellationToken);
                     return SocialSignIn.Session(await SignedUpAsync(member, profile.Provider, client, cancellationToken), created: true);
                 case AddMemberOutcome.EmailTaken when options.Requires(SocialAccountOptions.EmailField):
-                    return await PendSignupAsync(profile, [SocialAccountOptions.EmailField], options, cancellationToken);
+                    return await PendSignupAsync(profile, [SocialAccountOptions.EmailField], options, sealedGrant, cancellationToken);
                 case AddMemberOutcome.EmailTaken:
                     // The address belongs to someone else: this member starts without one rather than merging the two.
                     member.Email = null;
@@ -101,6 +111,7 @@ public sealed partial class SocialAccountService
                     var retried = await _identities.TryAddMemberAsync(member, MemberIdentity.From(member.Id, profile, now), cancellationToken);
                     if (retried == AddMemberOutcome.Added)
                     {
+                        await KeepGrantAsync(profile, sealedGrant, cancellationToken);
                         return SocialSignIn.Session(await SignedUpAsync(member, profile.Provider, client, cancellationToken), created: true);
                     }
 
@@ -185,6 +196,7 @@ public sealed partial class SocialAccountService
         switch (outcome)
         {
             case AddMemberOutcome.Added:
+                await KeepGrantAsync(profile, pending.SealedGrant, cancellationToken);
                 return await SignedUpAsync(member, profile.Provider, client, cancellationToken);
             case AddMemberOutcome.EmailTaken:
                 // Another email may be chosen with the same token.
@@ -198,12 +210,13 @@ public sealed partial class SocialAccountService
                 var identity = await _identities.FindAsync(profile.Provider, profile.Subject, cancellationToken);
                 return identity is null
                     ? Fail(new Failure(SocialErrors.InvalidSignupToken, "The sign-up could not complete; log in with the provider again."))
-                    : (await LogInAsync(identity, profile, client, cancellationToken)).Grant!;
+                    : (await LogInAsync(identity, profile, client, pending.SealedGrant, cancellationToken)).Grant!;
         }
     }
 
     /// <summary>Links the provider's user to a logged-in member.</summary>
-    public async Task<Result<IReadOnlyList<MemberIdentity>>> LinkAsync(MemberId member, ExternalProfile profile, CancellationToken cancellationToken)
+    /// <param name="sealedGrant">As for <see cref="SignInAsync"/>: kept on the identity once linked.</param>
+    public async Task<Result<IReadOnlyList<MemberIdentity>>> LinkAsync(MemberId member, ExternalProfile profile, byte[]? sealedGrant, CancellationToken cancellationToken)
     {
         if (Clean(profile) is not { } cleaned)
         {
@@ -227,6 +240,7 @@ public sealed partial class SocialAccountService
                 return new Failure(GatehouseErrors.NotFound, "The member no longer exists.");
         }
 
+        await KeepGrantAsync(profile, sealedGrant, cancellationToken);
         return Result<IReadOnlyList<MemberIdentity>>.Ok(await _identities.ListAsync(member, cancellationToken));
     }
 
@@ -248,12 +262,13 @@ public sealed partial class SocialAccountService
         }
     }
 
-    private async Task<SocialSignIn> LogInAsync(MemberIdentity identity, ExternalProfile profile, ClientInfo client, CancellationToken cancellationToken)
+    private async Task<SocialSignIn> LogInAsync(MemberIdentity identity, ExternalProfile profile, ClientInfo client, byte[]? sealedGrant, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         await _identities.RecordLoginAsync(
             identity with { Email = profile.Email, EmailVerified = profile.EmailVerified, Name = profile.Name, Picture = profile.Picture, LastLoginAt = now },
             cancellationToken);
+        await KeepGrantAsync(profile, sealedGrant, cancellationToken);
         _metrics.Login(profile.Provider);
         return SocialSignIn.Session(await _sessions.StartAsync(identity.MemberId, client.UserAgent, cancellationToken), created: false);
     }
@@ -265,10 +280,14 @@ public sealed partial class SocialAccountService
         return await _sessions.StartAsync(member.Id, client.UserAgent, cancellationToken);
     }
 
-    private async Task<Result<SocialSignIn>> PendSignupAsync(ExternalProfile profile, IReadOnlyList<string> missing, SocialAccountOptions options, CancellationToken cancellationToken)
+    /// <summary>The newest grant replaces the kept one: each login hands out fresh provider tokens.</summary>
+    private Task KeepGrantAsync(ExternalProfile profile, byte[]? sealedGrant, CancellationToken cancellationToken) =>
+        sealedGrant is null || _grants is null ? Task.CompletedTask : _grants.SaveAsync(profile.Provider, profile.Subject, sealedGrant, cancellationToken);
+
+    private async Task<Result<SocialSignIn>> PendSignupAsync(ExternalProfile profile, IReadOnlyList<string> missing, SocialAccountOptions options, byte[]? sealedGrant, CancellationToken cancellationToken)
     {
         var token = TicketKeys.NewSecret();
-        var pending = new PendingSignup(profile, _time.GetUtcNow() + options.SignupTokenLifetime);
+        var pending = new PendingSignup(profile, _time.GetUtcNow() + options.SignupTokenLifetime, sealedGrant);
         await _tickets.StoreAsync(TicketKeys.For(SignupPurpose, token), JsonSerializer.SerializeToUtf8Bytes(pending), pending.ExpiresAt, cancellationToken);
         return SocialSignIn.SignupRequired(token, profile, missing);
     }
@@ -382,7 +401,8 @@ public sealed partial class SocialAccountService
         return failure;
     }
 
-    private sealed record PendingSignup(ExternalProfile Profile, DateTimeOffset ExpiresAt);
+    /// <param name="SealedGrant">Sealed by the caller before it got here: the ticket never holds a provider token in clear.</param>
+    private sealed record PendingSignup(ExternalProfile Profile, DateTimeOffset ExpiresAt, byte[]? SealedGrant = null);
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Member {MemberId} signed up with {Provider}.")]
     private static partial void LogSignup(ILogger logger, string memberId, string provider);

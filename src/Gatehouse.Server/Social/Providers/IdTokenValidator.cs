@@ -27,9 +27,9 @@ internal sealed class IdTokenValidator(OpenIdConnectMetadata metadata, string cl
 
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
 
-    /// <summary>The validated token's claims.</summary>
+    /// <summary>The validated token's claims. <paramref name="nonce"/> null: a signed token that is not an id token of a login (no nonce to check).</summary>
     /// <exception cref="SocialProviderException"><see cref="SocialErrors.InvalidIdToken"/>, or <see cref="SocialErrors.ProviderError"/> when the keys cannot be had.</exception>
-    public async Task<JsonElement> ValidateAsync(string? idToken, string nonce, CancellationToken cancellationToken)
+    public async Task<JsonElement> ValidateAsync(string? idToken, string? nonce, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(idToken))
         {
@@ -60,6 +60,12 @@ internal sealed class IdTokenValidator(OpenIdConnectMetadata metadata, string cl
         }
 
         var claims = JsonSerializer.Deserialize<JsonElement>(Base64Url.DecodeFromChars(token.EncodedPayload));
+
+        if (nonce is null)
+        {
+            // Not an id token of a login (a provider's signed notification): nothing to tie it to.
+            return claims;
+        }
 
         // §3.1.2.1 and §3.1.3.7 item 11: the nonce ties the token to this login; compared in constant time.
         var received = ProviderJson.Text(claims, "nonce");
