@@ -110,7 +110,10 @@ public sealed class SocialProviderOptions
     /// </summary>
     public string? AdminKey { get; set; }
 
-    /// <summary>Kakao: the app id; when set, the unlink callback must name it (<c>app_id</c>).</summary>
+    /// <summary>
+    /// Kakao: the app id; when set, the unlink callback must name it (<c>app_id</c>). Apple: the primary App ID (bundle
+    /// id) whose server-to-server notifications come here, when it is not <see cref="ClientId"/> (their <c>aud</c>).
+    /// </summary>
     public string? AppId { get; set; }
 
     /// <summary>

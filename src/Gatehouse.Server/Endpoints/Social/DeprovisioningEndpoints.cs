@@ -117,11 +117,12 @@ internal static partial class DeprovisioningEndpoints
         }
 
         // Apple's types: consent-revoked (the user stopped using Sign in with Apple with this app), account-delete
-        // (the Apple account is gone), email-disabled / email-enabled (private relay forwarding): nothing to do.
+        // (the Apple account is gone; "account-deleted" in Apple's current documentation), email-disabled /
+        // email-enabled (private relay forwarding): nothing to do.
         var reason = notification.Type switch
         {
             "consent-revoked" => Unlinked,
-            "account-delete" => AccountDeleted,
+            "account-delete" or "account-deleted" => AccountDeleted,
             _ => null,
         };
         var logger = loggers.CreateLogger(typeof(DeprovisioningEndpoints));

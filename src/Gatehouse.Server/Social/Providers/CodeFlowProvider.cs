@@ -105,11 +105,12 @@ internal sealed partial class CodeFlowProvider : ISocialProvider, IDisposable
 
     /// <summary>
     /// A JWT the provider signed for this client that is not an id token of a login (Apple's server-to-server
-    /// notifications): signature against the provider's keys, issuer, audience and expiry, no nonce.
+    /// notifications): signature against the provider's keys, issuer, audience (the client id, or the configured
+    /// <c>AppId</c>: Apple addresses notifications to the primary App ID) and expiry, no nonce.
     /// </summary>
     /// <exception cref="SocialProviderException"><see cref="SocialErrors.InvalidIdToken"/>, or <see cref="SocialErrors.ProviderError"/> when the keys cannot be had.</exception>
     internal Task<JsonElement> ValidateSignedAsync(string jwt, CancellationToken cancellationToken) =>
-        (_idTokens ?? throw new SocialProviderException(SocialErrors.ProviderError, $"{Name} is not an OpenID Connect provider.")).ValidateAsync(jwt, nonce: null, cancellationToken);
+        (_idTokens ?? throw new SocialProviderException(SocialErrors.ProviderError, $"{Name} is not an OpenID Connect provider.")).ValidateAsync(jwt, nonce: null, cancellationToken, _definition.AppId);
 
     /// <summary>Apple's client secret (a fresh ES256 JWT), else the configured one.</summary>
     internal string? ClientSecret => _appleSecret?.Get() ?? _definition.ClientSecret;

@@ -29,7 +29,8 @@ internal sealed class IdTokenValidator(OpenIdConnectMetadata metadata, string cl
 
     /// <summary>The validated token's claims. <paramref name="nonce"/> null: a signed token that is not an id token of a login (no nonce to check).</summary>
     /// <exception cref="SocialProviderException"><see cref="SocialErrors.InvalidIdToken"/>, or <see cref="SocialErrors.ProviderError"/> when the keys cannot be had.</exception>
-    public async Task<JsonElement> ValidateAsync(string? idToken, string? nonce, CancellationToken cancellationToken)
+    /// <param name="otherAudience">An audience accepted besides the client id (Apple's notifications name the primary App ID).</param>
+    public async Task<JsonElement> ValidateAsync(string? idToken, string? nonce, CancellationToken cancellationToken, string? otherAudience = null)
     {
         if (string.IsNullOrEmpty(idToken))
         {
@@ -53,7 +54,7 @@ internal sealed class IdTokenValidator(OpenIdConnectMetadata metadata, string cl
             configuration = await metadata.RefreshAsync(cancellationToken);
         }
 
-        var result = await _handler.ValidateTokenAsync(token, Parameters(configuration));
+        var result = await _handler.ValidateTokenAsync(token, Parameters(configuration, otherAudience));
         if (!result.IsValid)
         {
             throw Invalid(Reason(result.Exception), result.Exception);
@@ -77,10 +78,10 @@ internal sealed class IdTokenValidator(OpenIdConnectMetadata metadata, string cl
         return claims;
     }
 
-    private TokenValidationParameters Parameters(OpenIdConnectConfiguration configuration) => new()
+    private TokenValidationParameters Parameters(OpenIdConnectConfiguration configuration, string? otherAudience) => new()
     {
         ValidIssuer = configuration.Issuer,
-        ValidAudience = clientId,
+        ValidAudiences = otherAudience is null ? [clientId] : [clientId, otherAudience],
         IssuerSigningKeys = configuration.SigningKeys,
         ValidAlgorithms = AsymmetricAlgorithms,
         RequireSignedTokens = true,

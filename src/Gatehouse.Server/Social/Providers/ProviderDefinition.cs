@@ -52,7 +52,7 @@ internal sealed record ProviderDefinition
     /// <summary>Kakao: the admin key (unlink without the member's token; the unlink callback's <c>Authorization: KakaoAK</c>).</summary>
     public string? AdminKey { get; init; }
 
-    /// <summary>Kakao: the app id the unlink callback must name, when set.</summary>
+    /// <summary>Kakao: the app id the unlink callback must name, when set. Apple: the primary App ID its notifications may be addressed to.</summary>
     public string? AppId { get; init; }
 
     /// <summary>Null: from the discovery document (basic when supported).</summary>

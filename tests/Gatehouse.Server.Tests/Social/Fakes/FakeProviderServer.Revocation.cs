@@ -62,15 +62,15 @@ public sealed partial class FakeProviderServer
 
     /// <summary>
     /// A JWT like Apple's server-to-server notifications: iss, aud = the client id, iat, jti, and <c>events</c> as a
-    /// JSON string ({type, sub, event_time}); broken as <paramref name="tampering"/> says.
+    /// JSON string ({type, sub, event_time}); addressed to <paramref name="audience"/> (default: the client id); broken as <paramref name="tampering"/> says.
     /// </summary>
-    public string SignNotification(string type, string subject, IdTokenTampering tampering = IdTokenTampering.None)
+    public string SignNotification(string type, string subject, IdTokenTampering tampering = IdTokenTampering.None, string? audience = null)
     {
         var now = Time.GetUtcNow().ToUnixTimeSeconds();
         var claims = new Dictionary<string, object?>
         {
             ["iss"] = tampering == IdTokenTampering.WrongIssuer ? "https://evil.test" : Issuer,
-            ["aud"] = tampering == IdTokenTampering.WrongAudience ? "another-client" : ClientId,
+            ["aud"] = tampering == IdTokenTampering.WrongAudience ? "another-client" : audience ?? ClientId,
             ["iat"] = tampering == IdTokenTampering.Expired ? now - 7200 : now,
             ["exp"] = tampering == IdTokenTampering.Expired ? now - 3600 : now + 600,
             ["jti"] = Guid.NewGuid().ToString("N"),

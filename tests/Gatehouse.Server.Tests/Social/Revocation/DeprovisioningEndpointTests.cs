@@ -169,6 +169,7 @@ public sealed class AppleNotificationTests : IClassFixture<DeprovisioningFixture
     [Theory]
     [InlineData("consent-revoked", "unlinked")]
     [InlineData("account-delete", "account_deleted")]
+    [InlineData("account-deleted", "account_deleted")]
     public async Task A_signed_notification_is_recorded(string type, string reason)
     {
         using var client = _fixture.CreateClient();
@@ -208,6 +209,17 @@ public sealed class AppleNotificationTests : IClassFixture<DeprovisioningFixture
 
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid_notification");
         Assert.Empty(_fixture.Deprovisioning.Recorded);
+    }
+
+    [Fact]
+    public async Task A_notification_addressed_to_the_configured_app_id_is_accepted()
+    {
+        using var client = _fixture.CreateClient();
+
+        using var response = await client.PostAsJsonAsync("/auth/social/apple/notifications", new { payload = _fixture.Apple.SignNotification("consent-revoked", Subject, audience: DeprovisioningFixture.AppleAppId) }, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(("apple", Subject, "unlinked"), Assert.Single(_fixture.Deprovisioning.Recorded));
     }
 
     [Fact]

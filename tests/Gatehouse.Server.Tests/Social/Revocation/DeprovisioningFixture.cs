@@ -18,6 +18,7 @@ namespace Gatehouse.Server.Tests.Social.Revocation;
 public sealed class DeprovisioningFixture : IAsyncLifetime
 {
     public const string KakaoAppId = "1234567";
+    public const string AppleAppId = "com.example.app";
 
     public FakeProviderServer Kakao { get; private set; } = null!;
 
@@ -44,6 +45,7 @@ public sealed class DeprovisioningFixture : IAsyncLifetime
             Google.ApplyTo(s, "google");
             Apple.ApplyTo(s, "apple");
             s["Gatehouse:Social:Providers:kakao:AppId"] = KakaoAppId;
+            s["Gatehouse:Social:Providers:apple:AppId"] = AppleAppId;
             s["Gatehouse:Social:RequiredFields:0"] = "email";
         });
         await Bare.InitializeAsync();

@@ -81,6 +81,20 @@ public sealed class GrantCaptureTests : IClassFixture<DeprovisioningFixture>
     }
 
     [Fact]
+    public async Task Linking_a_provider_keeps_its_grant_sealed_too()
+    {
+        var user = NewGoogleUser();
+        using var client = _fixture.CreateClient();
+        var member = await _fixture.Bare.SignupAsync(client);
+
+        var (status, _) = await LinkingTests.LinkAsync(client, member.AccessToken, "google");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var grant = Unseal(Assert.IsType<byte[]>(_fixture.Grants.Find("google", user.Subject)));
+        Assert.Contains(grant.AccessToken, _fixture.Google.Secrets);
+    }
+
+    [Fact]
     public async Task Sealed_grants_open_only_with_this_servers_master_key()
     {
         var user = NewGoogleUser();
