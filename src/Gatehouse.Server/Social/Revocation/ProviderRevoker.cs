@@ -45,7 +45,15 @@ internal sealed partial class ProviderRevoker(ISocialProviderRegistry providers,
     {
         ArgumentNullException.ThrowIfNull(provider);
         var result = await TryRevokeAsync(provider, subject, sealedGrant, cancellationToken);
-        LogResult(logger, provider, result.Status, result.Error);
+        if (result.Status is RevocationStatus.Revoked or RevocationStatus.Skipped)
+        {
+            LogResult(logger, provider, result.Status, result.Error);
+        }
+        else
+        {
+            LogFailure(logger, provider, result.Status, result.Error);
+        }
+
         return result;
     }
 
@@ -252,4 +260,7 @@ internal sealed partial class ProviderRevoker(ISocialProviderRegistry providers,
 
     [LoggerMessage(EventId = 5410, Level = LogLevel.Information, Message = "Revoking the link with {Provider}: {Status}. {Reason}")]
     private static partial void LogResult(ILogger logger, string provider, RevocationStatus status, string? reason);
+
+    [LoggerMessage(EventId = 5411, Level = LogLevel.Warning, Message = "Revoking the link with {Provider} did not succeed: {Status}. {Reason}")]
+    private static partial void LogFailure(ILogger logger, string provider, RevocationStatus status, string? reason);
 }
