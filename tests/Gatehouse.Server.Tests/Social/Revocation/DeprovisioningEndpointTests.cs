@@ -116,6 +116,17 @@ public sealed class KakaoUnlinkCallbackTests : IClassFixture<DeprovisioningFixtu
     }
 
     [Fact]
+    public async Task Without_an_admin_key_the_callback_cannot_be_verified_and_is_503_not_configured()
+    {
+        using var client = _fixture.CreateClient();
+
+        using var response = await client.SendAsync(Callback(HttpMethod.Get, "KakaoAK anything", provider: "kakao-nokey"), Ct);
+
+        await AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable, "not_configured");
+        Assert.Empty(_fixture.Deprovisioning.Recorded);
+    }
+
+    [Fact]
     public async Task Only_a_kakao_provider_has_an_unlink_callback()
     {
         using var client = _fixture.CreateClient();

@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Gatehouse.Server.Tests.Social.Revocation;
 
 /// <summary>
-/// Gatehouse in memory with kakao (admin key, app id), google and apple on fakes, signing up only with an email, and
+/// Gatehouse in memory with kakao (admin key, app id), google and apple on fakes (and kakao-nokey, without an admin key), signing up only with an email, and
 /// the two collaborators the withdrawal branch provides registered as small test implementations at that boundary:
 /// a grant store and a deprovisioning handler that keep what they are given. <see cref="Bare"/> is the same host
 /// without them (as the server runs until the withdrawal side is there).
@@ -46,6 +46,10 @@ public sealed class DeprovisioningFixture : IAsyncLifetime
             Apple.ApplyTo(s, "apple");
             s["Gatehouse:Social:Providers:kakao:AppId"] = KakaoAppId;
             s["Gatehouse:Social:Providers:apple:AppId"] = AppleAppId;
+
+            // A second Kakao app whose admin key is not configured.
+            s["Gatehouse:Social:Providers:kakao-nokey:Kind"] = "kakao";
+            s["Gatehouse:Social:Providers:kakao-nokey:ClientId"] = "another-rest-api-key";
             s["Gatehouse:Social:RequiredFields:0"] = "email";
         });
         await Bare.InitializeAsync();
