@@ -24,7 +24,9 @@ public sealed partial class SocialAccountService
     private readonly TimeProvider _time;
     private readonly GatehouseMetrics _metrics;
     private readonly ILogger<SocialAccountService> _logger;
+    private readonly IProviderGrantStore? _grants;
 
+    /// <param name="grants">Where a sealed provider grant is kept; without one, grants are dropped.</param>
     public SocialAccountService(
         IMemberStore members,
         IMemberIdentityStore identities,
@@ -33,7 +35,8 @@ public sealed partial class SocialAccountService
         IOptionsMonitor<SocialAccountOptions> options,
         TimeProvider time,
         GatehouseMetrics metrics,
-        ILogger<SocialAccountService> logger)
+        ILogger<SocialAccountService> logger,
+        IProviderGrantStore? grants = null)
     {
         _members = members;
         _identities = identities;
@@ -43,10 +46,15 @@ public sealed partial class SocialAccountService
         _time = time;
         _metrics = metrics;
         _logger = logger;
+        _grants = grants;
     }
 
     /// <summary>Logs the provider's user in, signing them up when every required field is known.</summary>
-    public async Task<Result<SocialSignIn>> SignInAsync(ExternalProfile profile, ClientInfo client, CancellationToken cancellationToken)
+    /// <param name="sealedGrant">
+    /// The provider's tokens, sealed by the caller, to keep on the identity once it exists (for revoking the link
+    /// later); carried inside the signup ticket when the sign-up needs a second step. Null: nothing to keep.
+    /// </param>
+    public async Task<Result<SocialSignIn>> SignInAsync(ExternalProfile profile, ClientInfo client, byte[]? sealedGrant, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         if (Clean(profile) is not { } cleaned)
@@ -59,7 +67,7 @@ public sealed partial class SocialAccountService
         // Two attempts: a first login that loses the race for (provider, subject) to a concurrent one logs in as the winner.
         for (var attempt = 0; attempt < 2; attempt++)
         {
-            if (await TryLogInAsync(profile, client, cancellationToken) is { } returning)
+            if (await TryLogInAsync(profile, client, sealedGrant, cancellationToken) is { } returning)
             {
                 return returning;
             }
@@ -74,6 +82,7 @@ public sealed partial class SocialAccountService
                 if (linked is LinkOutcome.Linked or LinkOutcome.AlreadyLinked)
                 {
                     LogLinkedByEmail(_logger, owner.Id.Value, profile.Provider);
+                    await KeepGrantAsync(profile, sealedGrant, cancellationToken);
                     _metrics.Login(profile.Provider);
                     return SocialSignIn.Session(await _sessions.StartAsync(owner.Id, client.UserAgent, cancellationToken), created: false);
                 }
@@ -84,16 +93,17 @@ public sealed partial class SocialAccountService
             var missing = Missing(profile, email, options);
             if (missing.Count > 0)
             {
-                return await PendSignupAsync(profile, missing, options, cancellationToken);
+                return await PendSignupAsync(profile, missing, options, sealedGrant, cancellationToken);
             }
 
             var member = NewMember(profile, email, NicknameFrom(profile.Name), now);
             switch (await _identities.TryAddMemberAsync(member, MemberIdentity.From(member.Id, profile, now), cancellationToken))
             {
                 case AddMemberOutcome.Added:
+                    await KeepGrantAsync(profile, sealedGrant, cancellationToken);
                     return SocialSignIn.Session(await SignedUpAsync(member, profile.Provider, client, cancellationToken), created: true);
                 case AddMemberOutcome.EmailTaken when options.Requires(SocialAccountOptions.EmailField):
-                    return await PendSignupAsync(profile, [SocialAccountOptions.EmailField], options, cancellationToken);
+                    return await PendSignupAsync(profile, [SocialAccountOptions.EmailField], options, sealedGrant, cancellationToken);
                 case AddMemberOutcome.EmailTaken:
                     // The address belongs to someone else: this member starts without one rather than merging the two.
                     member.Email = null;
@@ -101,6 +111,7 @@ public sealed partial class SocialAccountService
                     var retried = await _identities.TryAddMemberAsync(member, MemberIdentity.From(member.Id, profile, now), cancellationToken);
                     if (retried == AddMemberOutcome.Added)
                     {
+                        await KeepGrantAsync(profile, sealedGrant, cancellationToken);
                         return SocialSignIn.Session(await SignedUpAsync(member, profile.Provider, client, cancellationToken), created: true);
                     }
 
@@ -185,6 +196,7 @@ public sealed partial class SocialAccountService
         switch (outcome)
         {
             case AddMemberOutcome.Added:
+                await KeepGrantAsync(profile, pending.SealedGrant, cancellationToken);
                 return await SignedUpAsync(member, profile.Provider, client, cancellationToken);
             case AddMemberOutcome.EmailTaken:
                 // Another email may be chosen with the same token.
@@ -195,14 +207,15 @@ public sealed partial class SocialAccountService
                 });
             default:
                 // The same provider account finished signing up elsewhere (another tab): this becomes a login to it.
-                return await TryLogInAsync(profile, client, cancellationToken) is { } login
+                return await TryLogInAsync(profile, client, pending.SealedGrant, cancellationToken) is { } login
                     ? login.Grant!
                     : Fail(new Failure(SocialErrors.InvalidSignupToken, "The sign-up could not complete; log in with the provider again."));
         }
     }
 
     /// <summary>Links the provider's user to a logged-in member.</summary>
-    public async Task<Result<IReadOnlyList<MemberIdentity>>> LinkAsync(MemberId member, ExternalProfile profile, CancellationToken cancellationToken)
+    /// <param name="sealedGrant">As for <see cref="SignInAsync"/>: kept on the identity once linked.</param>
+    public async Task<Result<IReadOnlyList<MemberIdentity>>> LinkAsync(MemberId member, ExternalProfile profile, byte[]? sealedGrant, CancellationToken cancellationToken)
     {
         if (Clean(profile) is not { } cleaned)
         {
@@ -226,6 +239,7 @@ public sealed partial class SocialAccountService
                 return new Failure(GatehouseErrors.NotFound, "The member no longer exists.");
         }
 
+        await KeepGrantAsync(profile, sealedGrant, cancellationToken);
         return Result<IReadOnlyList<MemberIdentity>>.Ok(await _identities.ListAsync(member, cancellationToken));
     }
 
@@ -247,14 +261,18 @@ public sealed partial class SocialAccountService
         }
     }
 
-    /// <summary>A returning member's login: one statement finds the identity and records the login; null when it is not linked.</summary>
-    private async Task<SocialSignIn?> TryLogInAsync(ExternalProfile profile, ClientInfo client, CancellationToken cancellationToken)
+    /// <summary>
+    /// A returning member's login: one statement finds the identity and records the login, then the provider's grant
+    /// is kept when there is one; null when the identity is not linked.
+    /// </summary>
+    private async Task<SocialSignIn?> TryLogInAsync(ExternalProfile profile, ClientInfo client, byte[]? sealedGrant, CancellationToken cancellationToken)
     {
         if (await _identities.RecordLoginAsync(profile, _time.GetUtcNow(), cancellationToken) is not { } member)
         {
             return null;
         }
 
+        await KeepGrantAsync(profile, sealedGrant, cancellationToken);
         _metrics.Login(profile.Provider);
         return SocialSignIn.Session(await _sessions.StartAsync(member, client.UserAgent, cancellationToken), created: false);
     }
@@ -266,10 +284,14 @@ public sealed partial class SocialAccountService
         return await _sessions.StartAsync(member.Id, client.UserAgent, cancellationToken);
     }
 
-    private async Task<Result<SocialSignIn>> PendSignupAsync(ExternalProfile profile, IReadOnlyList<string> missing, SocialAccountOptions options, CancellationToken cancellationToken)
+    /// <summary>The newest grant replaces the kept one: each login hands out fresh provider tokens.</summary>
+    private Task KeepGrantAsync(ExternalProfile profile, byte[]? sealedGrant, CancellationToken cancellationToken) =>
+        sealedGrant is null || _grants is null ? Task.CompletedTask : _grants.SaveAsync(profile.Provider, profile.Subject, sealedGrant, cancellationToken);
+
+    private async Task<Result<SocialSignIn>> PendSignupAsync(ExternalProfile profile, IReadOnlyList<string> missing, SocialAccountOptions options, byte[]? sealedGrant, CancellationToken cancellationToken)
     {
         var token = TicketKeys.NewSecret();
-        var pending = new PendingSignup(profile, _time.GetUtcNow() + options.SignupTokenLifetime);
+        var pending = new PendingSignup(profile, _time.GetUtcNow() + options.SignupTokenLifetime, sealedGrant);
         await _tickets.StoreAsync(TicketKeys.For(SignupPurpose, token), JsonSerializer.SerializeToUtf8Bytes(pending), pending.ExpiresAt, cancellationToken);
         return SocialSignIn.SignupRequired(token, profile, missing);
     }
@@ -383,7 +405,8 @@ public sealed partial class SocialAccountService
         return failure;
     }
 
-    private sealed record PendingSignup(ExternalProfile Profile, DateTimeOffset ExpiresAt);
+    /// <param name="SealedGrant">Sealed by the caller before it got here: the ticket never holds a provider token in clear.</param>
+    private sealed record PendingSignup(ExternalProfile Profile, DateTimeOffset ExpiresAt, byte[]? SealedGrant = null);
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Member {MemberId} signed up with {Provider}.")]
     private static partial void LogSignup(ILogger logger, string memberId, string provider);

@@ -32,4 +32,10 @@ public static class SocialErrors
 
     /// <summary>400: a redirectUri or returnTo that is not on an allowed origin.</summary>
     public const string InvalidRedirect = "invalid_redirect_uri";
+
+    /// <summary>400: a provider's server-to-server notification whose JWT failed validation (signature, issuer, audience, expiry) or says nothing usable.</summary>
+    public const string InvalidNotification = "invalid_notification";
+
+    /// <summary>503: what this request needs is not configured on this server (Kakao's admin key, the deprovisioning handler).</summary>
+    public const string NotConfigured = "not_configured";
 }

@@ -41,10 +41,10 @@ internal interface ISocialProvider
     /// <summary>
     /// Exchanges the code (one POST, never retried: codes are single use), validates the id token where there is one
     /// (signature against the provider's JWKS, issuer, audience, expiry, nonce), reads the user resource (GETs,
-    /// retried with backoff) and maps it.
+    /// retried with backoff) and maps it. The provider's tokens come back beside the profile.
     /// </summary>
     /// <exception cref="SocialProviderException">Any failure of the provider or of what it sent.</exception>
-    Task<ExternalProfile> RedeemAsync(CodeRedemption redemption, CancellationToken cancellationToken);
+    Task<ProviderRedemption> RedeemAsync(CodeRedemption redemption, CancellationToken cancellationToken);
 }
 
 /// <summary>The providers that are configured and enabled, by name (case-insensitive).</summary>

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Gatehouse.Core.Errors;
 using Gatehouse.Core.Members;
 using Gatehouse.Core.Social;
+using Gatehouse.Server.Social.Revocation;
 using Microsoft.Extensions.Options;
 
 namespace Gatehouse.Server.Social;
@@ -37,6 +38,9 @@ internal sealed record FlowState(
 /// <summary>The answer of <see cref="SocialFlow.BeginAsync"/>.</summary>
 internal sealed record FlowStart(Uri AuthorizationUrl, string State, string? BrowserBinding);
 
+/// <summary>A completed attempt: the provider's user, and its tokens sealed when revoking the link later needs them (null otherwise).</summary>
+internal sealed record FlowOutcome(ExternalProfile Profile, byte[]? SealedGrant);
+
 /// <summary>What came back from the provider, by either flow.</summary>
 internal sealed record FlowReturn(string? Code, string? State, string? Issuer, string? Error, string? ErrorDescription, string? FormUser, string? BrowserBinding);
 
@@ -44,7 +48,7 @@ internal sealed record FlowReturn(string? Code, string? State, string? Issuer, s
 /// The one pipeline behind both flows (seed 001's regret: one login path, not one per provider). It begins an attempt
 /// (state, PKCE S256 verifier and nonce, kept single use for <see cref="SocialFlowOptions.StateLifetime"/>) and ends
 /// it: the state is taken, checked against the provider, the flow and the browser, the RFC 9207 issuer is compared,
-/// and only then is the code exchanged. Nothing here touches the database: the state lives in the ticket store
+/// and only then is the code exchanged; the provider's tokens leave here sealed, or not at all. Nothing here touches the database: the state lives in the ticket store
 /// (Redis in the distributed setup), and the member's database work happens after, in <see cref="SocialAccountService"/>.
 /// </summary>
 internal sealed class SocialFlow
@@ -57,13 +61,18 @@ internal sealed class SocialFlow
     private readonly IOneTimeTicketStore _tickets;
     private readonly IOptionsMonitor<SocialFlowOptions> _options;
     private readonly TimeProvider _time;
+    private readonly IProviderRevoker _revoker;
+    private readonly ProviderGrantSealer _sealer;
 
-    public SocialFlow(ISocialProviderRegistry providers, IOneTimeTicketStore tickets, IOptionsMonitor<SocialFlowOptions> options, TimeProvider time)
+    public SocialFlow(
+        ISocialProviderRegistry providers, IOneTimeTicketStore tickets, IOptionsMonitor<SocialFlowOptions> options, TimeProvider time, IProviderRevoker revoker, ProviderGrantSealer sealer)
     {
         _providers = providers;
         _tickets = tickets;
         _options = options;
         _time = time;
+        _revoker = revoker;
+        _sealer = sealer;
     }
 
     public bool TryGetProvider(string? name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ISocialProvider? provider)
@@ -102,7 +111,7 @@ internal sealed class SocialFlow
     /// flow and this browser, handles a provider-side error, compares the issuer, and only then redeems the code.
     /// The flow is returned with the failure when it was found, so the redirect flow knows where to send the browser.
     /// </summary>
-    public async Task<(Result<ExternalProfile> Profile, FlowState? Flow)> CompleteAsync(
+    public async Task<(Result<FlowOutcome> Outcome, FlowState? Flow)> CompleteAsync(
         ISocialProvider provider, FlowMode mode, FlowReturn returned, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(provider);
@@ -157,8 +166,9 @@ internal sealed class SocialFlow
                 return (new Failure(SocialErrors.IssuerMismatch, "The authorization response names another issuer than the provider the login started with."), flow);
             }
 
-            var profile = await provider.RedeemAsync(new CodeRedemption(code, flow.RedirectUri, flow.CodeVerifier, flow.Nonce, returned.FormUser, returned.State), cancellationToken);
-            return (profile, flow);
+            var redemption = await provider.RedeemAsync(new CodeRedemption(code, flow.RedirectUri, flow.CodeVerifier, flow.Nonce, returned.FormUser, returned.State), cancellationToken);
+            var sealedGrant = _revoker.NeedsGrant(provider.Name) ? _sealer.Seal(redemption.Grant) : null;
+            return (new FlowOutcome(redemption.Profile, sealedGrant), flow);
         }
         catch (SocialProviderException e)
         {

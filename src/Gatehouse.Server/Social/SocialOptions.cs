@@ -96,6 +96,27 @@ public sealed class SocialProviderOptions
     public string? EmailsEndpoint { get; set; }
 
     /// <summary>
+    /// Where Gatehouse revokes a member's link when the member withdraws. Defaults: Kakao
+    /// <c>https://kapi.kakao.com/v1/user/unlink</c>, Naver its token endpoint (<c>grant_type=delete</c>), Google
+    /// <c>https://oauth2.googleapis.com/revoke</c>, Apple <c>https://appleid.apple.com/auth/revoke</c>, GitHub
+    /// <c>https://api.github.com/applications/{client id}/grant</c>, Slack <c>https://slack.com/api/auth.revoke</c>,
+    /// <c>oidc</c> the discovery document's <c>revocation_endpoint</c> (RFC 7009); <c>oauth2</c> none unless set.
+    /// </summary>
+    public string? RevocationEndpoint { get; set; }
+
+    /// <summary>
+    /// Kakao: the app's admin key (also as <c>AdminKey_FILE</c>). Unlinks a withdrawing member without their token,
+    /// and is what Kakao's unlink callback sends (<c>Authorization: KakaoAK …</c>). Without it, neither happens.
+    /// </summary>
+    public string? AdminKey { get; set; }
+
+    /// <summary>
+    /// Kakao: the app id; when set, the unlink callback must name it (<c>app_id</c>). Apple: the primary App ID (bundle
+    /// id) whose server-to-server notifications come here, when it is not <see cref="ClientId"/> (their <c>aud</c>).
+    /// </summary>
+    public string? AppId { get; set; }
+
+    /// <summary>
     /// <c>client_secret_basic</c>, <c>client_secret_post</c> or <c>none</c>. Default: what the discovery document
     /// supports (basic first) for <c>oidc</c>, the provider's documented way for presets, <c>client_secret_post</c> for
     /// <c>oauth2</c>; <c>none</c> whenever there is no secret.
@@ -192,6 +213,7 @@ public sealed class SocialProviderOptions
         (nameof(UserInfoEndpoint), UserInfoEndpoint),
         (nameof(JwksUri), JwksUri),
         (nameof(EmailsEndpoint), EmailsEndpoint),
+        (nameof(RevocationEndpoint), RevocationEndpoint),
     ];
 
     private IEnumerable<string> ValidateAppleKey(string key)

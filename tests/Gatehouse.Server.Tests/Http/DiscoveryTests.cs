@@ -152,6 +152,8 @@ public sealed class DiscoveryTests : IClassFixture<GatehouseFixture>
         Assert.Contains("/auth/social/{provider}/authorization", paths);
         Assert.Contains("/auth/social/{provider}/start", paths);
         Assert.Contains("/auth/social/{provider}/callback", paths);
+        Assert.Contains("/auth/social/{provider}/unlink", paths);
+        Assert.Contains("/auth/social/{provider}/notifications", paths);
         Assert.Contains("/members/me/identities/{provider}", paths);
 
         // The development provider is never part of the described API, even where it is mapped.

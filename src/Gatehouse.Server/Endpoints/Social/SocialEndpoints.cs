@@ -34,6 +34,7 @@ internal static class SocialEndpoints
             .WithSummary("Server-redirect flow: 302 to the provider. returnTo must be on an allowed origin, else the default is used.");
         auth.MapMethods("/social/{provider}/callback", ["GET", "POST"], CallbackAsync).DisableAntiforgery()
             .WithSummary("Server-redirect flow: the provider's return (Apple: form_post). Sets the refresh cookie and 302s to returnTo.");
+        routes.MapDeprovisioningEndpoints();
     }
 
     internal static Ok<ProviderResponse[]> ListProviders(ISocialProviderRegistry providers) =>
@@ -133,7 +134,7 @@ internal static class SocialEndpoints
             return Land(context, target, profile.Failure);
         }
 
-        var signedIn = await accounts.SignInAsync(profile.Value, context.GetClientInfo(), cancellationToken);
+        var signedIn = await accounts.SignInAsync(profile.Value.Profile, context.GetClientInfo(), profile.Value.SealedGrant, cancellationToken);
         if (!signedIn.IsSuccess)
         {
             return Land(context, target, signedIn.Failure);
@@ -175,13 +176,13 @@ internal static class SocialEndpoints
                 return Problems.From(GatehouseErrors.Unauthorized, "Completing a link needs the access token of the member who began it.", context);
             }
 
-            var linked = await accounts.LinkAsync(member.Value, profile.Value, cancellationToken);
+            var linked = await accounts.LinkAsync(member.Value, profile.Value.Profile, profile.Value.SealedGrant, cancellationToken);
             return linked.IsSuccess
                 ? TypedResults.Ok(new LinkedResponse("linked", linked.Value.Select(IdentityResponse.From).ToArray()))
                 : Problems.From(linked.Failure, context);
         }
 
-        var signedIn = await accounts.SignInAsync(profile.Value, context.GetClientInfo(), cancellationToken);
+        var signedIn = await accounts.SignInAsync(profile.Value.Profile, context.GetClientInfo(), profile.Value.SealedGrant, cancellationToken);
         if (!signedIn.IsSuccess)
         {
             return Problems.From(signedIn.Failure, context);

@@ -21,6 +21,7 @@ internal sealed partial class CodeFlowProvider : ISocialProvider, IDisposable
     private readonly OpenIdConnectMetadata? _metadata;
     private readonly IdTokenValidator? _idTokens;
     private readonly AppleClientSecret? _appleSecret;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
     public CodeFlowProvider(ProviderDefinition definition, ProviderHttp http, TimeProvider time, ILogger<CodeFlowProvider> logger)
@@ -28,6 +29,7 @@ internal sealed partial class CodeFlowProvider : ISocialProvider, IDisposable
         ArgumentNullException.ThrowIfNull(definition);
         _definition = definition;
         _http = http;
+        _time = time;
         _logger = logger;
         if (definition.IsOpenIdConnect)
         {
@@ -82,38 +84,43 @@ internal sealed partial class CodeFlowProvider : ISocialProvider, IDisposable
         return new Uri(QueryHelpers.AddQueryString(endpoint.AbsoluteUri, query));
     }
 
-    public Task<ExternalProfile> RedeemAsync(CodeRedemption redemption, CancellationToken cancellationToken)
+    public Task<ProviderRedemption> RedeemAsync(CodeRedemption redemption, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(redemption);
         return GuardAsync("redeem", async () =>
         {
             var discovered = _metadata is null ? null : await _metadata.GetAsync(cancellationToken);
-            var (accessToken, idToken) = await ExchangeAsync(redemption, discovered, cancellationToken);
+            var (grant, idToken) = await ExchangeAsync(redemption, discovered, cancellationToken);
             var claims = _idTokens is null ? (JsonElement?)null : await _idTokens.ValidateAsync(idToken, redemption.Nonce, cancellationToken);
             var userInfo = _definition.UserInfoEndpoint ?? (discovered?.UserInfoEndpoint is { Length: > 0 } u ? new Uri(u) : null);
-            var context = new ProfileContext(_definition, _http, accessToken, claims, userInfo, redemption.FormUser);
-            return await _definition.ReadProfile(context, cancellationToken);
+            var context = new ProfileContext(_definition, _http, grant.AccessToken, claims, userInfo, redemption.FormUser);
+            return new ProviderRedemption(await _definition.ReadProfile(context, cancellationToken), grant);
         }, cancellationToken);
     }
 
-    /// <summary>RFC 6749 §4.1.3 and §5: one POST, never retried (a code is single use, so a retry could only fail).</summary>
-    private async Task<(string AccessToken, string? IdToken)> ExchangeAsync(CodeRedemption redemption, OpenIdConnectConfiguration? discovered, CancellationToken cancellationToken)
-    {
-        var endpoint = _definition.TokenEndpoint ?? Discovered(discovered?.TokenEndpoint, "token_endpoint");
-        var form = new List<KeyValuePair<string, string>>
-        {
-            new("grant_type", "authorization_code"),
-            new("code", redemption.Code),
-            new("redirect_uri", redemption.RedirectUri),
-            new("code_verifier", redemption.CodeVerifier),
-        };
-        if (_definition.SendsStateToTokenEndpoint && redemption.State is { } state)
-        {
-            form.Add(new("state", state));
-        }
+    /// <summary>The discovery document of an OpenID Connect provider (null for the others), for the revoker.</summary>
+    /// <exception cref="SocialProviderException">Discovery failed.</exception>
+    internal async Task<OpenIdConnectConfiguration?> GetDiscoveredAsync(CancellationToken cancellationToken) =>
+        _metadata is null ? null : await _metadata.GetAsync(cancellationToken);
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint);
-        var secret = _appleSecret?.Get() ?? _definition.ClientSecret;
+    /// <summary>
+    /// A JWT the provider signed for this client that is not an id token of a login (Apple's server-to-server
+    /// notifications): signature against the provider's keys, issuer, audience (the client id, or the configured
+    /// <c>AppId</c>: Apple addresses notifications to the primary App ID) and expiry, no nonce.
+    /// </summary>
+    /// <exception cref="SocialProviderException"><see cref="SocialErrors.InvalidIdToken"/>, or <see cref="SocialErrors.ProviderError"/> when the keys cannot be had.</exception>
+    internal Task<JsonElement> ValidateSignedAsync(string jwt, CancellationToken cancellationToken) =>
+        (_idTokens ?? throw new SocialProviderException(SocialErrors.ProviderError, $"{Name} is not an OpenID Connect provider.")).ValidateAsync(jwt, nonce: null, cancellationToken, _definition.AppId);
+
+    /// <summary>Apple's client secret (a fresh ES256 JWT), else the configured one.</summary>
+    internal string? ClientSecret => _appleSecret?.Get() ?? _definition.ClientSecret;
+
+    /// <summary>Authenticates a request to the token endpoint, or to an endpoint that authenticates clients the same way (RFC 7009 §2.1).</summary>
+    internal void AuthenticateClient(HttpRequestMessage request, List<KeyValuePair<string, string>> form, OpenIdConnectConfiguration? discovered)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(form);
+        var secret = ClientSecret;
         switch (ClientAuthenticationFor(discovered))
         {
             case ClientAuthentication.Basic:
@@ -129,7 +136,37 @@ internal sealed partial class CodeFlowProvider : ISocialProvider, IDisposable
                 form.Add(new("client_id", _definition.ClientId));
                 break;
         }
+    }
 
+    /// <summary>The tokens of a token response (RFC 6749 §5.1); <c>expires_in</c> as a number or, as Naver sends it, a string.</summary>
+    internal ProviderGrant ReadGrant(JsonElement tokens)
+    {
+        var accessToken = ProviderJson.Text(tokens, "access_token")
+            ?? throw new SocialProviderException(SocialErrors.ProviderError, $"{Name}: the token response has no access_token.");
+        var expiresIn = long.TryParse(ProviderJson.Text(tokens, "expires_in"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds is > 0 and < 10L * 365 * 24 * 3600
+            ? _time.GetUtcNow().AddSeconds(seconds)
+            : (DateTimeOffset?)null;
+        return new ProviderGrant(accessToken, ProviderJson.Text(tokens, "refresh_token"), expiresIn);
+    }
+
+    /// <summary>RFC 6749 §4.1.3 and §5: one POST, never retried (a code is single use, so a retry could only fail).</summary>
+    private async Task<(ProviderGrant Grant, string? IdToken)> ExchangeAsync(CodeRedemption redemption, OpenIdConnectConfiguration? discovered, CancellationToken cancellationToken)
+    {
+        var endpoint = _definition.TokenEndpoint ?? Discovered(discovered?.TokenEndpoint, "token_endpoint");
+        var form = new List<KeyValuePair<string, string>>
+        {
+            new("grant_type", "authorization_code"),
+            new("code", redemption.Code),
+            new("redirect_uri", redemption.RedirectUri),
+            new("code_verifier", redemption.CodeVerifier),
+        };
+        if (_definition.SendsStateToTokenEndpoint && redemption.State is { } state)
+        {
+            form.Add(new("state", state));
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint);
+        AuthenticateClient(request, form, discovered);
         request.Content = new FormUrlEncodedContent(form);
         var response = await _http.SendAsync(Name, "token", request, cancellationToken);
         if (response.Json is { } json && ProviderJson.Error(json) is { } error)
@@ -143,9 +180,7 @@ internal sealed partial class CodeFlowProvider : ISocialProvider, IDisposable
         }
 
         var tokens = ProviderHttp.RequireJson(Name, "token", response);
-        var accessToken = ProviderJson.Text(tokens, "access_token")
-            ?? throw new SocialProviderException(SocialErrors.ProviderError, $"{Name}: the token response has no access_token.");
-        return (accessToken, ProviderJson.Text(tokens, "id_token"));
+        return (ReadGrant(tokens), ProviderJson.Text(tokens, "id_token"));
     }
 
     private ClientAuthentication ClientAuthenticationFor(OpenIdConnectConfiguration? discovered)

@@ -27,9 +27,10 @@ internal sealed class IdTokenValidator(OpenIdConnectMetadata metadata, string cl
 
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
 
-    /// <summary>The validated token's claims.</summary>
+    /// <summary>The validated token's claims. <paramref name="nonce"/> null: a signed token that is not an id token of a login (no nonce to check).</summary>
     /// <exception cref="SocialProviderException"><see cref="SocialErrors.InvalidIdToken"/>, or <see cref="SocialErrors.ProviderError"/> when the keys cannot be had.</exception>
-    public async Task<JsonElement> ValidateAsync(string? idToken, string nonce, CancellationToken cancellationToken)
+    /// <param name="otherAudience">An audience accepted besides the client id (Apple's notifications name the primary App ID).</param>
+    public async Task<JsonElement> ValidateAsync(string? idToken, string? nonce, CancellationToken cancellationToken, string? otherAudience = null)
     {
         if (string.IsNullOrEmpty(idToken))
         {
@@ -53,13 +54,19 @@ internal sealed class IdTokenValidator(OpenIdConnectMetadata metadata, string cl
             configuration = await metadata.RefreshAsync(cancellationToken);
         }
 
-        var result = await _handler.ValidateTokenAsync(token, Parameters(configuration));
+        var result = await _handler.ValidateTokenAsync(token, Parameters(configuration, otherAudience));
         if (!result.IsValid)
         {
             throw Invalid(Reason(result.Exception), result.Exception);
         }
 
         var claims = JsonSerializer.Deserialize<JsonElement>(Base64Url.DecodeFromChars(token.EncodedPayload));
+
+        if (nonce is null)
+        {
+            // Not an id token of a login (a provider's signed notification): nothing to tie it to.
+            return claims;
+        }
 
         // §3.1.2.1 and §3.1.3.7 item 11: the nonce ties the token to this login; compared in constant time.
         var received = ProviderJson.Text(claims, "nonce");
@@ -71,10 +78,10 @@ internal sealed class IdTokenValidator(OpenIdConnectMetadata metadata, string cl
         return claims;
     }
 
-    private TokenValidationParameters Parameters(OpenIdConnectConfiguration configuration) => new()
+    private TokenValidationParameters Parameters(OpenIdConnectConfiguration configuration, string? otherAudience) => new()
     {
         ValidIssuer = configuration.Issuer,
-        ValidAudience = clientId,
+        ValidAudiences = otherAudience is null ? [clientId] : [clientId, otherAudience],
         IssuerSigningKeys = configuration.SigningKeys,
         ValidAlgorithms = AsymmetricAlgorithms,
         RequireSignedTokens = true,

@@ -43,6 +43,18 @@ internal sealed record ProviderDefinition
 
     public Uri? EmailsEndpoint { get; init; }
 
+    /// <summary>
+    /// Where a member's link is revoked (Kakao's unlink, Google's and Apple's revoke, GitHub's grant, Slack's
+    /// auth.revoke, Naver's token endpoint); null for <c>oidc</c>: from discovery; null otherwise: no revocation.
+    /// </summary>
+    public Uri? RevocationEndpoint { get; init; }
+
+    /// <summary>Kakao: the admin key (unlink without the member's token; the unlink callback's <c>Authorization: KakaoAK</c>).</summary>
+    public string? AdminKey { get; init; }
+
+    /// <summary>Kakao: the app id the unlink callback must name, when set. Apple: the primary App ID its notifications may be addressed to.</summary>
+    public string? AppId { get; init; }
+
     /// <summary>Null: from the discovery document (basic when supported).</summary>
     public ClientAuthentication? ClientAuthentication { get; init; }
 

@@ -21,6 +21,9 @@ internal static class ProviderPresets
 
         public string? EmailsEndpoint { get; init; }
 
+        /// <summary>Where a link is revoked; GitHub's names the client: <c>{client_id}</c> is replaced.</summary>
+        public string? RevocationEndpoint { get; init; }
+
         /// <summary>Null: from discovery.</summary>
         public ClientAuthentication? ClientAuthentication { get; init; } = Providers.ClientAuthentication.Post;
 
@@ -41,6 +44,9 @@ internal static class ProviderPresets
             AuthorizationEndpoint = "https://kauth.kakao.com/oauth/authorize",
             TokenEndpoint = "https://kauth.kakao.com/oauth/token",
             UserInfoEndpoint = "https://kapi.kakao.com/v2/user/me",
+
+            // https://developers.kakao.com/docs/latest/en/kakaologin/rest-api#unlink (with the admin key).
+            RevocationEndpoint = "https://kapi.kakao.com/v1/user/unlink",
         },
 
         // Naver Login API: https://developers.naver.com/docs/login/api/api.md. Consent items are set on the
@@ -58,6 +64,9 @@ internal static class ProviderPresets
         [ProviderKinds.Google] = new("Google", ["openid", "email", "profile"], ProfileReaders.ClaimsAsync)
         {
             Issuer = "https://accounts.google.com",
+
+            // https://developers.google.com/identity/protocols/oauth2/web-server#tokenrevoke
+            RevocationEndpoint = "https://oauth2.googleapis.com/revoke",
         },
 
         // GitHub OAuth apps: https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps.
@@ -68,6 +77,9 @@ internal static class ProviderPresets
             TokenEndpoint = "https://github.com/login/oauth/access_token",
             UserInfoEndpoint = "https://api.github.com/user",
             EmailsEndpoint = "https://api.github.com/user/emails",
+
+            // https://docs.github.com/en/rest/apps/oauth-applications#delete-an-app-authorization
+            RevocationEndpoint = "https://api.github.com/applications/{client_id}/grant",
             InvalidGrantErrors = new HashSet<string>(StringComparer.Ordinal) { "bad_verification_code" },
         },
 
@@ -76,6 +88,9 @@ internal static class ProviderPresets
         [ProviderKinds.Slack] = new("Slack", ["openid", "email", "profile"], ProfileReaders.ClaimsAsync)
         {
             Issuer = "https://slack.com",
+
+            // https://api.slack.com/methods/auth.revoke
+            RevocationEndpoint = "https://slack.com/api/auth.revoke",
             InvalidGrantErrors = new HashSet<string>(StringComparer.Ordinal) { "invalid_code" },
         },
 
@@ -86,6 +101,9 @@ internal static class ProviderPresets
             Issuer = "https://appleid.apple.com",
             AuthorizationParameters = [new("response_mode", "form_post")],
             UsesFormPost = true,
+
+            // https://developer.apple.com/documentation/sign_in_with_apple/revoke_tokens
+            RevocationEndpoint = "https://appleid.apple.com/auth/revoke",
         },
 
         // Gatehouse's own development provider (Social/Development): relative endpoints, a public client.
@@ -115,6 +133,12 @@ internal static class ProviderPresets
         var scopes = options.Scopes?.ToArray() ?? (kakaoOidc ? ["openid", .. preset.Scopes] : preset.Scopes);
         var secret = string.IsNullOrEmpty(options.ClientSecret) ? null : options.ClientSecret;
         var auth = ClientAuthenticationMethods.TryParse(options.TokenEndpointAuthMethod, out var forced) ? forced : preset.ClientAuthentication;
+        var clientId = string.IsNullOrWhiteSpace(options.ClientId) ? DevelopmentClientId : options.ClientId;
+        var tokenEndpoint = options.TokenEndpoint ?? preset.TokenEndpoint;
+
+        // Naver deletes a grant at its token endpoint (grant_type=delete).
+        var revocation = (options.RevocationEndpoint ?? (kind == ProviderKinds.Naver ? tokenEndpoint : preset.RevocationEndpoint))
+            ?.Replace("{client_id}", Uri.EscapeDataString(clientId), StringComparison.Ordinal);
         if (secret is null && kind != ProviderKinds.Apple)
         {
             auth = ClientAuthentication.None;
@@ -125,15 +149,18 @@ internal static class ProviderPresets
             Name = name.ToLowerInvariant(),
             Kind = kind,
             DisplayName = string.IsNullOrWhiteSpace(options.DisplayName) ? (kind is ProviderKinds.OpenIdConnect or ProviderKinds.OAuth2 ? name : preset.DisplayName) : options.DisplayName,
-            ClientId = string.IsNullOrWhiteSpace(options.ClientId) ? DevelopmentClientId : options.ClientId,
+            ClientId = clientId,
             ClientSecret = secret,
             Scopes = scopes,
             Issuer = openIdConnect ? options.Issuer ?? preset.Issuer ?? KakaoIssuer : null,
             AuthorizationEndpoint = Url(options.AuthorizationEndpoint ?? preset.AuthorizationEndpoint),
-            TokenEndpoint = Url(options.TokenEndpoint ?? preset.TokenEndpoint),
+            TokenEndpoint = Url(tokenEndpoint),
             UserInfoEndpoint = Url(options.UserInfoEndpoint ?? preset.UserInfoEndpoint),
             JwksUri = Url(options.JwksUri),
             EmailsEndpoint = Url(options.EmailsEndpoint ?? preset.EmailsEndpoint),
+            RevocationEndpoint = Url(revocation),
+            AdminKey = string.IsNullOrEmpty(options.AdminKey) ? null : options.AdminKey,
+            AppId = string.IsNullOrWhiteSpace(options.AppId) ? null : options.AppId.Trim(),
             ClientAuthentication = auth,
             AuthorizationParameters = preset.AuthorizationParameters,
             UsesFormPost = preset.UsesFormPost,
@@ -178,6 +205,7 @@ internal static class ProviderPresets
             provider.UserInfoEndpoint = Absolute(provider.UserInfoEndpoint);
             provider.JwksUri = Absolute(provider.JwksUri);
             provider.EmailsEndpoint = Absolute(provider.EmailsEndpoint);
+            provider.RevocationEndpoint = Absolute(provider.RevocationEndpoint);
         }
 
         string? Absolute(string? value) => value is not null && value.StartsWith('/') && !value.StartsWith("//", StringComparison.Ordinal)

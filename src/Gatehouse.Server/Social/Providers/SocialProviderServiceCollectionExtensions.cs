@@ -1,4 +1,5 @@
 using Gatehouse.Core.Tokens;
+using Gatehouse.Server.Social.Revocation;
 using Gatehouse.Server.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
@@ -11,7 +12,7 @@ public static class SocialProviderServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <c>Gatehouse:Social</c>'s providers: <see cref="SocialOptions"/> (validated at start-up), the
-    /// <see cref="ISocialProviderRegistry"/>, and the HTTP client every provider call goes through.
+    /// <see cref="ISocialProviderRegistry"/>, the <see cref="IProviderRevoker"/>, and the HTTP client every provider call goes through.
     /// </summary>
     public static IServiceCollection AddGatehouseSocialProviders(this IServiceCollection services, IConfiguration configuration)
     {
@@ -24,6 +25,10 @@ public static class SocialProviderServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ProviderHttp>();
         services.TryAddSingleton<ISocialProviderRegistry, SocialProviderRegistry>();
+
+        // Needs the master key (registered by the host): grants are sealed with it.
+        services.TryAddSingleton<ProviderGrantSealer>();
+        services.TryAddSingleton<IProviderRevoker, ProviderRevoker>();
 
         services.AddHttpClient(ProviderHttp.ClientName, client =>
             {

@@ -53,6 +53,7 @@ public sealed partial class FakeProviderServer
         _app.MapGet("/user/emails", Emails);
         _app.MapGet("/.well-known/openid-configuration", Discovery);
         _app.MapGet(paths.Jwks, () => Results.Text(_keys.Jwks(), "application/json"));
+        MapRevocation();
     }
 
     private FakeEndpoint? EndpointOf(PathString path)
@@ -65,6 +66,7 @@ public sealed partial class FakeProviderServer
             var p when p == paths.UserInfo => FakeEndpoint.UserInfo,
             var p when p == paths.Jwks => FakeEndpoint.Jwks,
             "/user/emails" => FakeEndpoint.Emails,
+            var p when p == RevocationPath => FakeEndpoint.Revocation,
             "/.well-known/openid-configuration" => FakeEndpoint.Discovery,
             _ => null,
         };
@@ -226,6 +228,11 @@ public sealed partial class FakeProviderServer
             return TokenFailure(forced, "Configured failure.", StatusCodes.Status400BadRequest);
         }
 
+        if (Kind == FakeProviderKind.Naver && form["grant_type"] is { } naverGrant && (naverGrant == "refresh_token" || naverGrant == "delete"))
+        {
+            return NaverGrant(form);
+        }
+
         if (form["grant_type"] != "authorization_code")
         {
             return TokenFailure("unsupported_grant_type", "Only authorization_code.", StatusCodes.Status400BadRequest);
@@ -244,10 +251,9 @@ public sealed partial class FakeProviderServer
             return TokenFailure(InvalidGrantError, InvalidGrantDescription, StatusCodes.Status400BadRequest);
         }
 
-        var accessToken = Issue("at-");
-        _accessTokens[accessToken] = grant.User;
+        var accessToken = IssueAccessToken(grant.User);
         var idToken = IssuesIdToken(grant) ? IdToken(grant) : null;
-        return Results.Json(TokenResponse(accessToken, idToken, grant.Scope));
+        return Results.Json(TokenResponse(accessToken, idToken, grant.Scope, IssueRefreshToken(grant.User)));
     }
 
     private static (string? ClientId, string? Secret, string Method) ClientCredentials(HttpRequest request, IFormCollection form)
@@ -273,12 +279,13 @@ public sealed partial class FakeProviderServer
 
     private bool IssuesIdToken(Grant grant) => Kind == FakeProviderKind.Apple || (IsOpenIdConnect && grant.Scope.Split(' ').Contains("openid"));
 
-    private object TokenResponse(string accessToken, string? idToken, string scope) => Kind switch
+    private object TokenResponse(string accessToken, string? idToken, string scope, string refreshToken) => Kind switch
     {
-        FakeProviderKind.Naver => new { access_token = accessToken, refresh_token = Issue("rt-"), token_type = "bearer", expires_in = "3600" },
+        FakeProviderKind.Naver => new { access_token = accessToken, refresh_token = refreshToken, token_type = "bearer", expires_in = AccessTokenSeconds },
         FakeProviderKind.GitHub => new { access_token = accessToken, token_type = "bearer", scope = "read:user,user:email" },
         FakeProviderKind.Slack => new { ok = true, access_token = accessToken, token_type = "Bearer", id_token = idToken },
-        FakeProviderKind.Kakao => new { token_type = "bearer", access_token = accessToken, expires_in = 21599, refresh_token = Issue("rt-"), refresh_token_expires_in = 5183999, scope, id_token = idToken },
+        FakeProviderKind.Kakao => new { token_type = "bearer", access_token = accessToken, expires_in = 21599, refresh_token = refreshToken, refresh_token_expires_in = 5183999, scope, id_token = idToken },
+        FakeProviderKind.Apple or FakeProviderKind.OpenIdConnect or FakeProviderKind.OAuth2 => new { access_token = accessToken, token_type = "Bearer", expires_in = 3599, scope, id_token = idToken, refresh_token = refreshToken },
         _ => new { access_token = accessToken, token_type = "Bearer", expires_in = 3599, scope, id_token = idToken },
     };
 

@@ -149,6 +149,7 @@ public sealed partial class FakeProviderServer
         if (Kind == FakeProviderKind.OpenIdConnect)
         {
             document["token_endpoint_auth_methods_supported"] = TokenEndpointAuthMethods;
+            document["revocation_endpoint"] = Issuer + RevocationPath;
         }
 
         return Results.Json(document);

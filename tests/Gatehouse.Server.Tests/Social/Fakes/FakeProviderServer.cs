@@ -51,6 +51,9 @@ public sealed partial class FakeProviderServer : IAsyncDisposable
 
     public FakeProviderKind Kind { get; }
 
+    /// <summary>Kakao: the app's admin key (unlink, and what its unlink callback sends).</summary>
+    public string AdminKey { get; } = "admin-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+
     /// <summary><c>http://127.0.0.1:port</c>, no trailing slash: also the issuer of its id tokens and discovery document.</summary>
     public string Issuer { get; private set; } = string.Empty;
 
@@ -107,7 +110,7 @@ public sealed partial class FakeProviderServer : IAsyncDisposable
     public long HugeBodyBytesWritten { get; private set; }
 
     /// <summary>Every code, access token and id token it issued, and the client secret: none may ever appear in a log.</summary>
-    public IEnumerable<string> Secrets => _issued.Concat(ClientSecret is null ? [] : [ClientSecret]);
+    public IEnumerable<string> Secrets => _issued.Concat(ClientSecret is null ? [] : [ClientSecret]).Append(AdminKey);
 
     public static async Task<FakeProviderServer> StartAsync(FakeProviderKind kind)
     {
@@ -148,6 +151,16 @@ public sealed partial class FakeProviderServer : IAsyncDisposable
         if (Kind == FakeProviderKind.Kakao)
         {
             settings[prefix + "UseOpenIdConnect"] = KakaoOpenIdConnect ? "true" : "false";
+        }
+
+        if (Kind is FakeProviderKind.Kakao or FakeProviderKind.Google or FakeProviderKind.GitHub or FakeProviderKind.Slack or FakeProviderKind.Apple or FakeProviderKind.OAuth2)
+        {
+            settings[prefix + "RevocationEndpoint"] = Issuer + RevocationPath;
+        }
+
+        if (Kind == FakeProviderKind.Kakao)
+        {
+            settings[prefix + "AdminKey"] = AdminKey;
         }
 
         if (Kind is FakeProviderKind.Kakao or FakeProviderKind.Naver or FakeProviderKind.GitHub or FakeProviderKind.OAuth2 or FakeProviderKind.Development)
@@ -221,6 +234,9 @@ public sealed partial class FakeProviderServer : IAsyncDisposable
         LastTokenRequest = new Dictionary<string, string>();
         VerifiedClientSecrets = 0;
         HugeBodyBytesWritten = 0;
+        AccessTokenLifetime = TimeSpan.FromHours(1);
+        RevocationError = null;
+        _revocations.Clear();
         _faults.Clear();
         _calls.Clear();
         _appleSeen.Clear();

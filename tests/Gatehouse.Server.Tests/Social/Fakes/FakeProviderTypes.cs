@@ -31,6 +31,9 @@ public enum FakeEndpoint
     Emails,
     Discovery,
     Jwks,
+
+    /// <summary>Where a link is revoked (Naver: its token endpoint, <see cref="Token"/>).</summary>
+    Revocation,
 }
 
 /// <summary>How an endpoint misbehaves.</summary>

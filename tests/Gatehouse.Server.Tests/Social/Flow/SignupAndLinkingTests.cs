@@ -193,7 +193,7 @@ public sealed class LinkingTests : IClassFixture<SocialFlowFixture>
         Assert.Equal("provider_already_linked", second.Body.GetProperty("error").GetString());
     }
 
-    private static async Task<(HttpStatusCode Status, JsonElement Body)> LinkAsync(HttpClient client, string accessToken, string provider)
+    internal static async Task<(HttpStatusCode Status, JsonElement Body)> LinkAsync(HttpClient client, string accessToken, string provider)
     {
         var callback = await BeginLinkAsync(client, accessToken, provider);
         using var response = await CompleteLinkAsync(client, accessToken, provider, callback.Code!, callback.State!);

@@ -29,9 +29,9 @@ public sealed class AppleProviderTests(AppleFake fixture) : ProviderTestBase(fix
         var provider = Provider();
 
         var (attempt, callback) = await AuthorizeAsync(provider);
-        var first = await provider.RedeemAsync(attempt.Redemption(callback), TestContext.Current.CancellationToken);
+        var first = (await provider.RedeemAsync(attempt.Redemption(callback), TestContext.Current.CancellationToken)).Profile;
         var (nextAttempt, nextCallback) = await AuthorizeAsync(provider);
-        var next = await provider.RedeemAsync(nextAttempt.Redemption(nextCallback), TestContext.Current.CancellationToken);
+        var next = (await provider.RedeemAsync(nextAttempt.Redemption(nextCallback), TestContext.Current.CancellationToken)).Profile;
 
         Assert.True(callback.FormPost);
         Assert.Equal(new Uri(LoginAttempt.DefaultRedirectUri), callback.RedirectUri);
@@ -69,7 +69,7 @@ public sealed class AppleProviderTests(AppleFake fixture) : ProviderTestBase(fix
         var provider = Provider();
         var (attempt, callback) = await AuthorizeAsync(provider);
 
-        var profile = await provider.RedeemAsync(attempt.Redemption(callback) with { FormUser = "{\"name\": " }, TestContext.Current.CancellationToken);
+        var profile = (await provider.RedeemAsync(attempt.Redemption(callback) with { FormUser = "{\"name\": " }, TestContext.Current.CancellationToken)).Profile;
 
         Assert.Null(profile.Name);
         Assert.Equal("x7k2pq@privaterelay.appleid.test", profile.Email);

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using Gatehouse.Core.Errors;
+using Gatehouse.Core.Keys;
 using Gatehouse.Core.Social;
 using Gatehouse.Server.Social;
 using Gatehouse.Server.Social.Providers;
@@ -56,16 +57,29 @@ public abstract class ProviderTestBase(FakeProviderServer fake, string providerN
     public async Task A_replayed_code_is_invalid_grant() =>
         Assert.Equal(OAuthErrors.InvalidGrant, (await ReplayFailsAsync(Provider())).Error);
 
+    /// <summary>The clock of the containers built from now on; null: the system clock.</summary>
+    protected TimeProvider? Clock { get; set; }
+
     /// <summary>The container's registry, with the fake's settings and <paramref name="configure"/>'s changes.</summary>
-    internal ISocialProviderRegistry Registry(Action<IDictionary<string, string?>>? configure = null)
+    internal ISocialProviderRegistry Registry(Action<IDictionary<string, string?>>? configure = null) =>
+        Services(configure).GetRequiredService<ISocialProviderRegistry>();
+
+    /// <summary>A container as the host builds the provider layer (with a master key of its own), with the fake's settings and <paramref name="configure"/>'s changes.</summary>
+    internal ServiceProvider Services(Action<IDictionary<string, string?>>? configure = null)
     {
         var settings = new Dictionary<string, string?>(Fake.Settings(ProviderName), StringComparer.OrdinalIgnoreCase);
         configure?.Invoke(settings);
         var services = new ServiceCollection().AddLogging(logging => logging.AddProvider(Logs));
+        services.AddSingleton(MasterKey.Generate());
+        if (Clock is not null)
+        {
+            services.AddSingleton<TimeProvider>(Clock);
+        }
+
         services.AddGatehouseSocialProviders(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
         var container = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         _containers.Add(container);
-        return container.GetRequiredService<ISocialProviderRegistry>();
+        return container;
     }
 
     internal ISocialProvider Provider(Action<IDictionary<string, string?>>? configure = null) =>
@@ -82,7 +96,10 @@ public abstract class ProviderTestBase(FakeProviderServer fake, string providerN
     }
 
     /// <summary>A whole login: authorize, then redeem the code.</summary>
-    internal static async Task<ExternalProfile> LoginAsync(ISocialProvider provider)
+    internal static async Task<ExternalProfile> LoginAsync(ISocialProvider provider) => (await RedeemAsync(provider)).Profile;
+
+    /// <summary>A whole login: the profile and the provider's tokens.</summary>
+    internal static async Task<ProviderRedemption> RedeemAsync(ISocialProvider provider)
     {
         var (attempt, callback) = await AuthorizeAsync(provider);
         return await provider.RedeemAsync(attempt.Redemption(callback), TestContext.Current.CancellationToken);

@@ -29,6 +29,7 @@ public sealed class SocialOptionsValidationTests
         { "apple with a key that is not PEM", $"{P}apple:ClientId=x;{P}apple:TeamId=T;{P}apple:KeyId=K;{P}apple:PrivateKey=MIGTAgEAMBMG", $"{P}apple:PrivateKey cannot be used" },
         { "an unknown client authentication", $"{P}github:ClientId=x;{P}github:TokenEndpointAuthMethod=private_key_jwt", $"{P}github:TokenEndpointAuthMethod must be" },
         { "a provider timeout out of range", "Gatehouse:Social:ProviderTimeout=00:10:00", "Gatehouse:Social:ProviderTimeout must be between" },
+        { "a revocation endpoint over plain http", $"{P}kakao:ClientId=x;{P}kakao:RevocationEndpoint=http://kapi.kakao.example/v1/user/unlink", $"{P}kakao:RevocationEndpoint must be an absolute https URL" },
         { "a name unfit for a URL", $"{P}my provider:Kind=oidc;{P}my provider:ClientId=x;{P}my provider:Issuer=https://idp.test", $"{P}my provider: the name must be" },
     };
 
@@ -64,6 +65,23 @@ public sealed class SocialOptionsValidationTests
 
         Assert.Equal(["apple", "development", "github", "google", "kakao", "naver", "slack"], registry.Enabled.Select(p => p.Name));
         Assert.Equal(["Apple", "Development", "GitHub", "Google", "Kakao", "Naver", "Slack"], registry.Enabled.Select(p => p.DisplayName));
+    }
+
+    [Theory]
+    [InlineData("kakao", "https://kapi.kakao.com/v1/user/unlink")]
+    [InlineData("naver", "https://nid.naver.com/oauth2.0/token")]
+    [InlineData("google", "https://oauth2.googleapis.com/revoke")]
+    [InlineData("apple", "https://appleid.apple.com/auth/revoke")]
+    [InlineData("github", "https://api.github.com/applications/id%2F1/grant")]
+    [InlineData("slack", "https://slack.com/api/auth.revoke")]
+    [InlineData("oidc", null)]
+    [InlineData("oauth2", null)]
+    [InlineData("development", null)]
+    public void Each_preset_revokes_where_its_provider_documents_it(string kind, string? expected)
+    {
+        var options = new SocialProviderOptions { Kind = kind, ClientId = "id/1", Issuer = "https://idp.test", TeamId = "T", KeyId = "K", PrivateKey = "unused" };
+
+        Assert.Equal(expected, ProviderPresets.Resolve(kind, options).RevocationEndpoint?.OriginalString);
     }
 
     /// <summary><paramref name="settings"/>: <c>key=value;…</c>, where the value <c>@key</c> is a fresh P-256 PEM key.</summary>
