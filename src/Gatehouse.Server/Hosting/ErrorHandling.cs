@@ -35,7 +35,7 @@ internal sealed partial class ErrorHandling : IExceptionHandler
                 (503, GatehouseErrors.ServiceUnavailable, "The session store is unavailable. Try again shortly.", 5),
             PasswordHasherBusyException =>
                 (503, GatehouseErrors.ServiceUnavailable, "The server is busy. Try again shortly.", 2),
-            DbException or TimeoutException or Microsoft.EntityFrameworkCore.DbUpdateException or StackExchange.Redis.RedisException =>
+            _ when IsBackingStoreFailure(exception) =>
                 (503, GatehouseErrors.ServiceUnavailable, "A backing store is unavailable. Try again shortly.", 5),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested =>
                 (499, "client_closed_request", "The client went away.", 0),
@@ -60,6 +60,23 @@ internal sealed partial class ErrorHandling : IExceptionHandler
 
         await _problems.WriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = Problems.Details(status, error, detail), Exception = exception });
         return true;
+    }
+
+    /// <summary>
+    /// A database or Redis failure, as thrown or wrapped: EF Core's execution strategy wraps a failure it judges
+    /// transient (a connection the server terminated, for one) in an <see cref="InvalidOperationException"/>.
+    /// </summary>
+    private static bool IsBackingStoreFailure(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is DbException or TimeoutException or Microsoft.EntityFrameworkCore.DbUpdateException or StackExchange.Redis.RedisException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     [LoggerMessage(EventId = 5000, Level = LogLevel.Error, Message = "{Method} {Path} failed with {Status}.")]

@@ -55,7 +55,12 @@ internal static class DatabaseErrors
         {
             if (e is TimeoutException
                 or NpgsqlException { IsTransient: true }
-                or SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked or SqliteIoError or SqliteCantOpen })
+                || (e is PostgresException postgres && IsServerGone(postgres.SqlState)))
+            {
+                return true;
+            }
+
+            if (e is SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked or SqliteIoError or SqliteCantOpen })
             {
                 return true;
             }
@@ -63,4 +68,16 @@ internal static class DatabaseErrors
 
         return false;
     }
+
+    /// <summary>
+    /// The server ended the connection or the database went away: class 08 (connection exception), class 57P (operator
+    /// intervention: an administrator's or a crash's shutdown, "cannot connect now", the database dropped), and 3D000
+    /// (the database does not exist). Npgsql does not count these as transient, but for a caller they are an outage:
+    /// a pooled connection that the server closed fails its next command this way, since Gatehouse keeps connections
+    /// without a reset round trip (<see cref="DatabaseSetup.WithPostgresDefaults"/>).
+    /// </summary>
+    private static bool IsServerGone(string state) =>
+        state.StartsWith("08", StringComparison.Ordinal)
+        || state.StartsWith("57P", StringComparison.Ordinal)
+        || state == PostgresErrorCodes.InvalidCatalogName;
 }
