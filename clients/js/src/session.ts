@@ -1,0 +1,283 @@
+import { GatehouseError } from "./errors.js";
+import { TabSync, type TabMessage, type TabOptions } from "./tabs.js";
+import type { Clock, SessionEvent, SessionListener, SessionState, SignOutReason, TokenResponse } from "./types.js";
+
+/** The state before anything is known: a page load has not asked Gatehouse yet. */
+export const unknownSession: SessionState = Object.freeze({
+  status: "unknown",
+  accessToken: null,
+  issuedAt: null,
+  expiresAt: null,
+  refreshExpiresAt: null,
+  memberId: null,
+  sessionId: null,
+});
+
+const signedOutSession: SessionState = Object.freeze({ ...unknownSession, status: "signed-out" });
+
+/** The default clock: the platform's, read at call time (so test frameworks' fake timers apply). */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+export interface SessionKeeperOptions {
+  clock: Clock;
+  autoRefresh: boolean;
+  refreshAhead: number;
+  tabs: TabOptions | false;
+  tabName: string;
+  /** One call of `POST /auth/token`: resolves with the token response, or rejects with a {@link GatehouseError}. */
+  exchange: () => Promise<TokenResponse>;
+  /** Told when the refresh session is gone (so a stored refresh token is dropped). */
+  forget: () => Promise<void> | void;
+}
+
+/** How long to wait before trying again after a refresh failed for a passing reason (network, 503): 1 s, 2 s, … 30 s. */
+function retryDelay(attempt: number): number {
+  return Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5));
+}
+
+/**
+ * The access token and everything that keeps it fresh: one refresh at a time in this tab (single flight) and across
+ * tabs (Web Lock), refresh ahead of expiry, the manual mode's expiry, and the listeners.
+ */
+export class SessionKeeper {
+  private state: SessionState = unknownSession;
+  private generation = 0;
+  private inflight: Promise<SessionState> | null = null;
+  private timer: unknown = null;
+  private failures = 0;
+  private auto: boolean;
+  private readonly listeners = new Set<SessionListener>();
+  private readonly tabs: TabSync;
+
+  constructor(private readonly options: SessionKeeperOptions) {
+    this.auto = options.autoRefresh;
+    this.tabs = new TabSync(options.tabs, options.tabName, (message) => this.receive(message));
+  }
+
+  get current(): SessionState {
+    return this.state;
+  }
+
+  get autoRefresh(): boolean {
+    return this.auto;
+  }
+
+  set autoRefresh(value: boolean) {
+    this.auto = value;
+    this.schedule();
+  }
+
+  get multiTab(): { locks: boolean; channel: boolean } {
+    return { locks: this.tabs.hasLocks, channel: this.tabs.hasChannel };
+  }
+
+  onChange(listener: SessionListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** A token response from a login or sign-up: a new session, told to the other tabs. */
+  signedIn(tokens: TokenResponse): SessionState {
+    this.accept(tokens, { type: "signed-in", source: "this-tab" });
+    return this.state;
+  }
+
+  /** A usable access token: the one held, or (automatic mode) a fresh one when it is missing or has run out. */
+  async accessToken(): Promise<string | null> {
+    const state = this.state;
+    if (state.status === "unknown" || (this.auto && state.status === "signed-in" && this.options.clock.now() >= (state.expiresAt ?? 0))) {
+      await this.refreshUnless(this.generation).catch(() => undefined);
+    }
+    return this.state.status === "signed-in" ? this.state.accessToken : null;
+  }
+
+  /**
+   * After a 401 for `sentToken`: a new access token, shared by every caller (single flight). If the token already
+   * changed since that request was sent (another call or tab refreshed), that one is returned without a refresh.
+   * Null when there is none (the session ended, or manual mode).
+   */
+  async tokenAfterUnauthorized(sentToken: string): Promise<string | null> {
+    if (!this.auto) return null;
+    if (this.state.accessToken !== null && this.state.accessToken !== sentToken) return this.state.accessToken;
+    const state = await this.refreshUnless(this.generation);
+    return state.accessToken;
+  }
+
+  /** Refresh now (the "extend" button, or a page load picking up a session). */
+  refresh(): Promise<SessionState> {
+    return this.refreshUnless(this.generation);
+  }
+
+  /**
+   * One refresh for every caller in this tab; under the tabs' lock; skipped when, by the time the lock is held, the
+   * token already changed since `seen` (another tab refreshed meanwhile and told us).
+   */
+  private refreshUnless(seen: number): Promise<SessionState> {
+    if (this.inflight) return this.inflight;
+    const run = this.tabs.exclusive(async () => {
+      if (this.generation !== seen && this.state.status === "signed-in" && this.options.clock.now() < (this.state.expiresAt ?? 0)) {
+        return this.state;
+      }
+      return this.exchange();
+    });
+    const flight = run.finally(() => {
+      if (this.inflight === flight) this.inflight = null;
+    });
+    this.inflight = flight;
+    return flight;
+  }
+
+  private async exchange(): Promise<SessionState> {
+    let tokens: TokenResponse;
+    try {
+      tokens = await this.options.exchange();
+    } catch (error) {
+      if (error instanceof GatehouseError && (error.code === "invalid_grant" || error.code === "no_session")) {
+        await this.options.forget();
+        if (this.state.status === "signed-in" || this.state.status === "expired") {
+          this.end(error.code, error.message, true);
+        } else if (this.state.status === "unknown") {
+          this.change(signedOutSession, { type: "signed-out", reason: "no-session" });
+        }
+      } else if (this.state.status === "signed-in" && this.auto) {
+        // A passing failure: keep the session and try again, sooner than the usual schedule.
+        this.failures++;
+        this.setTimer(retryDelay(this.failures - 1), () => this.backgroundRefresh());
+      }
+      throw error;
+    }
+    this.failures = 0;
+    const wasSignedIn = this.state.status === "signed-in" || this.state.status === "expired";
+    this.accept(tokens, { type: wasSignedIn ? "refreshed" : "signed-in", source: "this-tab" });
+    return this.state;
+  }
+
+  private accept(tokens: TokenResponse, event: SessionEvent): void {
+    const now = this.options.clock.now();
+    const state = stateFrom(tokens.accessToken, now, now + tokens.expiresIn * 1000, now + tokens.refreshExpiresIn * 1000);
+    this.change(state, event);
+    this.tabs.post({ v: 1, type: "token", accessToken: state.accessToken!, issuedAt: now, expiresAt: state.expiresAt!, refreshExpiresAt: state.refreshExpiresAt! });
+  }
+
+  /** Ends the session here and in the other tabs, without a call to Gatehouse (the caller made it). */
+  signedOut(reason: SignOutReason): void {
+    this.change(signedOutSession, { type: "signed-out", reason });
+    this.tabs.post({ v: 1, type: "signed-out" });
+  }
+
+  private end(code: string, message: string, tell: boolean): void {
+    this.change(signedOutSession, { type: "ended", code, message });
+    if (tell) this.tabs.post({ v: 1, type: "ended", code, message });
+  }
+
+  private receive(message: TabMessage): void {
+    switch (message.type) {
+      case "token": {
+        // Only a newer token than ours: messages of two tabs may cross.
+        if (this.state.status === "signed-in" && (this.state.expiresAt ?? 0) >= message.expiresAt && this.state.accessToken !== null) return;
+        const wasSignedIn = this.state.status === "signed-in" || this.state.status === "expired";
+        this.failures = 0;
+        this.change(stateFrom(message.accessToken, message.issuedAt, message.expiresAt, message.refreshExpiresAt), {
+          type: wasSignedIn ? "refreshed" : "signed-in",
+          source: "other-tab",
+        });
+        return;
+      }
+      case "signed-out":
+        if (this.state.status !== "signed-out") this.change(signedOutSession, { type: "signed-out", reason: "other-tab" });
+        return;
+      case "ended":
+        if (this.state.status !== "signed-out") this.end(message.code, message.message, false);
+        return;
+    }
+  }
+
+  private change(state: SessionState, event: SessionEvent): void {
+    this.state = state;
+    this.generation++;
+    this.schedule();
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(state, event);
+      } catch (error) {
+        // A failing listener must not stop the others nor the client; report it where errors go.
+        setTimeout(() => {
+          throw error;
+        }, 0);
+      }
+    }
+  }
+
+  /** Automatic mode: refresh at `refreshAhead` of the token's lifetime. Manual mode: mark the session expired at expiry. */
+  private schedule(): void {
+    this.setTimer(null, null);
+    const { status, issuedAt, expiresAt } = this.state;
+    if (status !== "signed-in" || issuedAt === null || expiresAt === null) return;
+    const now = this.options.clock.now();
+    if (this.auto) {
+      const at = issuedAt + (expiresAt - issuedAt) * this.options.refreshAhead;
+      this.setTimer(Math.max(0, at - now), () => this.backgroundRefresh());
+    } else {
+      this.setTimer(Math.max(0, expiresAt - now), () => {
+        if (this.state.status === "signed-in" && this.options.clock.now() >= (this.state.expiresAt ?? 0)) {
+          this.change({ ...this.state, status: "expired", accessToken: null }, { type: "expired" });
+        }
+      });
+    }
+  }
+
+  private backgroundRefresh(): void {
+    // Failures are handled in exchange(): ended (invalid_grant) or retried later.
+    this.refreshUnless(this.generation).catch(() => undefined);
+  }
+
+  private setTimer(ms: number | null, callback: (() => void) | null): void {
+    if (this.timer !== null) {
+      this.options.clock.clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (ms !== null && callback !== null) {
+      this.timer = this.options.clock.setTimeout(() => {
+        this.timer = null;
+        callback();
+      }, ms);
+    }
+  }
+
+  /** Stops the timer and closes the channel: the client is done (a test, a page being torn down). */
+  dispose(): void {
+    this.setTimer(null, null);
+    this.tabs.close();
+    this.listeners.clear();
+  }
+}
+
+function stateFrom(accessToken: string, issuedAt: number, expiresAt: number, refreshExpiresAt: number): SessionState {
+  const claims = decodeClaims(accessToken);
+  return Object.freeze({
+    status: "signed-in",
+    accessToken,
+    issuedAt,
+    expiresAt,
+    refreshExpiresAt,
+    memberId: typeof claims["sub"] === "string" ? claims["sub"] : null,
+    sessionId: typeof claims["sid"] === "string" ? claims["sid"] : null,
+  });
+}
+
+/** The JWT's payload, for display only (`sub`, `sid`): the client never trusts it for anything else. */
+function decodeClaims(jwt: string): Record<string, unknown> {
+  try {
+    const part = jwt.split(".")[1] ?? "";
+    const base64 = part.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(part.length / 4) * 4, "=");
+    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    const claims: unknown = JSON.parse(new TextDecoder().decode(bytes));
+    return claims !== null && typeof claims === "object" ? (claims as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
