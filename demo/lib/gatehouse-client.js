@@ -121,6 +121,8 @@ var SessionKeeper = class {
     this.inflight = null;
     this.timer = null;
     this.failures = 0;
+    /** Where the token held came from: this tab fetched it, or another tab sent it. */
+    this.source = "this-tab";
     this.listeners = /* @__PURE__ */ new Set();
     this.auto = options.autoRefresh;
     this.tabs = new TabSync(options.tabs, options.tabName, (message) => this.receive(message));
@@ -176,9 +178,12 @@ var SessionKeeper = class {
    */
   refreshUnless(seen) {
     if (this.inflight) return this.inflight;
+    const fresh = () => this.generation !== seen && this.state.status === "signed-in" && this.options.clock.now() < (this.state.expiresAt ?? 0);
     const run = this.tabs.exclusive(async () => {
-      if (this.generation !== seen && this.state.status === "signed-in" && this.options.clock.now() < (this.state.expiresAt ?? 0)) {
-        return this.state;
+      if (!fresh() && this.tabs.hasLocks && this.tabs.hasChannel) await nextTask();
+      if (fresh()) return this.state;
+      if (this.generation !== seen && this.state.status === "signed-out") {
+        throw new GatehouseError("no_session", "The session ended in another tab.", { status: 401 });
       }
       return this.exchange();
     });
@@ -213,6 +218,7 @@ var SessionKeeper = class {
   }
   accept(tokens, event) {
     const now = this.options.clock.now();
+    this.source = "this-tab";
     const state = stateFrom(tokens.accessToken, now, now + tokens.expiresIn * 1e3, now + tokens.refreshExpiresIn * 1e3);
     this.change(state, event);
     this.tabs.post({ v: 1, type: "token", accessToken: state.accessToken, issuedAt: now, expiresAt: state.expiresAt, refreshExpiresAt: state.refreshExpiresAt });
@@ -229,9 +235,11 @@ var SessionKeeper = class {
   receive(message) {
     switch (message.type) {
       case "token": {
-        if (this.state.status === "signed-in" && (this.state.expiresAt ?? 0) >= message.expiresAt && this.state.accessToken !== null) return;
+        if (message.accessToken === this.state.accessToken) return;
+        if (this.state.status === "signed-in" && (this.state.expiresAt ?? 0) > message.expiresAt) return;
         const wasSignedIn = this.state.status === "signed-in" || this.state.status === "expired";
         this.failures = 0;
+        this.source = "other-tab";
         this.change(stateFrom(message.accessToken, message.issuedAt, message.expiresAt, message.refreshExpiresAt), {
           type: wasSignedIn ? "refreshed" : "signed-in",
           source: "other-tab"
@@ -267,7 +275,8 @@ var SessionKeeper = class {
     if (status !== "signed-in" || issuedAt === null || expiresAt === null) return;
     const now = this.options.clock.now();
     if (this.auto) {
-      const at = issuedAt + (expiresAt - issuedAt) * this.options.refreshAhead;
+      const follower = this.source === "other-tab" ? 0.05 : 0;
+      const at = issuedAt + (expiresAt - issuedAt) * (this.options.refreshAhead + follower);
       this.setTimer(Math.max(0, at - now), () => this.backgroundRefresh());
     } else {
       this.setTimer(Math.max(0, expiresAt - now), () => {
@@ -299,6 +308,17 @@ var SessionKeeper = class {
     this.listeners.clear();
   }
 };
+function nextTask() {
+  if (typeof MessageChannel !== "function") return Promise.resolve();
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
 function stateFrom(accessToken, issuedAt, expiresAt, refreshExpiresAt) {
   const claims = decodeClaims(accessToken);
   return Object.freeze({

@@ -50,6 +50,8 @@ export class SessionKeeper {
   private timer: unknown = null;
   private failures = 0;
   private auto: boolean;
+  /** Where the token held came from: this tab fetched it, or another tab sent it. */
+  private source: "this-tab" | "other-tab" = "this-tab";
   private readonly listeners = new Set<SessionListener>();
   private readonly tabs: TabSync;
 
@@ -118,9 +120,15 @@ export class SessionKeeper {
    */
   private refreshUnless(seen: number): Promise<SessionState> {
     if (this.inflight) return this.inflight;
+    const fresh = () => this.generation !== seen && this.state.status === "signed-in" && this.options.clock.now() < (this.state.expiresAt ?? 0);
     const run = this.tabs.exclusive(async () => {
-      if (this.generation !== seen && this.state.status === "signed-in" && this.options.clock.now() < (this.state.expiresAt ?? 0)) {
-        return this.state;
+      // The tab that held the lock before us posted its token just before letting go; give that message one turn of
+      // the event loop to arrive. Should it come later still, we refresh once more: redundant, never a race, since we
+      // hold the lock.
+      if (!fresh() && this.tabs.hasLocks && this.tabs.hasChannel) await nextTask();
+      if (fresh()) return this.state;
+      if (this.generation !== seen && this.state.status === "signed-out") {
+        throw new GatehouseError("no_session", "The session ended in another tab.", { status: 401 });
       }
       return this.exchange();
     });
@@ -158,6 +166,7 @@ export class SessionKeeper {
 
   private accept(tokens: TokenResponse, event: SessionEvent): void {
     const now = this.options.clock.now();
+    this.source = "this-tab";
     const state = stateFrom(tokens.accessToken, now, now + tokens.expiresIn * 1000, now + tokens.refreshExpiresIn * 1000);
     this.change(state, event);
     this.tabs.post({ v: 1, type: "token", accessToken: state.accessToken!, issuedAt: now, expiresAt: state.expiresAt!, refreshExpiresAt: state.refreshExpiresAt! });
@@ -177,10 +186,12 @@ export class SessionKeeper {
   private receive(message: TabMessage): void {
     switch (message.type) {
       case "token": {
-        // Only a newer token than ours: messages of two tabs may cross.
-        if (this.state.status === "signed-in" && (this.state.expiresAt ?? 0) >= message.expiresAt && this.state.accessToken !== null) return;
+        // Not an older token than ours (messages of two tabs may cross), nor the one we hold.
+        if (message.accessToken === this.state.accessToken) return;
+        if (this.state.status === "signed-in" && (this.state.expiresAt ?? 0) > message.expiresAt) return;
         const wasSignedIn = this.state.status === "signed-in" || this.state.status === "expired";
         this.failures = 0;
+        this.source = "other-tab";
         this.change(stateFrom(message.accessToken, message.issuedAt, message.expiresAt, message.refreshExpiresAt), {
           type: wasSignedIn ? "refreshed" : "signed-in",
           source: "other-tab",
@@ -219,7 +230,11 @@ export class SessionKeeper {
     if (status !== "signed-in" || issuedAt === null || expiresAt === null) return;
     const now = this.options.clock.now();
     if (this.auto) {
-      const at = issuedAt + (expiresAt - issuedAt) * this.options.refreshAhead;
+      // A tab that received its token from another waits a little longer (5% of the lifetime) than the tab that
+      // fetched it: that one refreshes first and tells the others, whose timers then start again; if it is gone,
+      // the next tab takes over, still well before expiry.
+      const follower = this.source === "other-tab" ? 0.05 : 0;
+      const at = issuedAt + (expiresAt - issuedAt) * (this.options.refreshAhead + follower);
       this.setTimer(Math.max(0, at - now), () => this.backgroundRefresh());
     } else {
       this.setTimer(Math.max(0, expiresAt - now), () => {
@@ -254,6 +269,19 @@ export class SessionKeeper {
     this.tabs.close();
     this.listeners.clear();
   }
+}
+
+/** One macrotask later (a MessageChannel round trip: not a timer, so neither throttled nor faked), else a microtask. */
+function nextTask(): Promise<void> {
+  if (typeof MessageChannel !== "function") return Promise.resolve();
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
 }
 
 function stateFrom(accessToken: string, issuedAt: number, expiresAt: number, refreshExpiresAt: number): SessionState {
