@@ -11,6 +11,7 @@ public sealed class NetworkLog
 {
     private readonly ConcurrentQueue<string> _failures = new();
     private readonly ConcurrentQueue<int> _refreshes = new();
+    private readonly ConcurrentQueue<DateTimeOffset> _refreshTimes = new();
     private readonly ConcurrentQueue<string> _calls = new();
 
     private NetworkLog()
@@ -27,6 +28,10 @@ public sealed class NetworkLog
     public IReadOnlyCollection<string> Calls => _calls.ToArray();
 
     public int SuccessfulRefreshes => _refreshes.Count(s => s == 200);
+
+    /// <summary>The shortest time between two refreshes: two tabs refreshing for themselves would show as a few milliseconds.</summary>
+    public TimeSpan ShortestGapBetweenRefreshes =>
+        _refreshTimes.ToArray() is { Length: > 1 } times ? times.Zip(times.Skip(1), (a, b) => b - a).Min() : TimeSpan.MaxValue;
 
     public static NetworkLog Attach(IBrowserContext context)
     {
@@ -45,6 +50,7 @@ public sealed class NetworkLog
             if (response.Request.Method == "POST" && path == "/auth/token")
             {
                 log._refreshes.Enqueue(response.Status);
+                log._refreshTimes.Enqueue(DateTimeOffset.UtcNow);
             }
         };
         context.RequestFailed += (_, request) =>
