@@ -536,6 +536,7 @@ var GatehouseClient = class {
    * `fetch` with the access token: adds `Authorization: Bearer …`; refreshes first when the token has run out; on a 401,
    * refreshes once (one refresh shared by every call in flight) and retries once; never loops. In manual mode it
    * never refreshes. A body that is a stream cannot be sent twice: pass a string, Blob, FormData or URLSearchParams.
+   * The token goes wherever the request goes: use it for your own APIs, not for third parties.
    *
    * @example
    * ```ts

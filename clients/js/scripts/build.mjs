@@ -52,6 +52,16 @@ for (const project of ["tsconfig.esm.json", "tsconfig.cjs.json"]) {
 }
 // The package is "type": "module"; this folder's .js (and .d.ts) files are CommonJS.
 writeFileSync(join(root, "dist", "cjs", "package.json"), JSON.stringify({ type: "commonjs" }) + "\n");
+// Both builds load through the package's own "exports" (as a user's import or require would) with the same names.
+const require = createRequire(import.meta.url);
+for (const entry of ["@gatehouse/client", "@gatehouse/client/axios", "@gatehouse/client/react"]) {
+  const esm = Object.keys(await import(entry)).filter((k) => k !== "default").sort();
+  const cjs = Object.keys(require(entry)).sort();
+  if (esm.length === 0 || esm.join() !== cjs.join()) {
+    console.error(`${entry}: the ESM build exports [${esm}] but the CommonJS build [${cjs}]`);
+    process.exit(1);
+  }
+}
 const browser = await bundle();
 mkdirSync(join(root, "dist", "browser"), { recursive: true });
 writeFileSync(join(root, "dist", "browser", "gatehouse-client.js"), browser);

@@ -1,7 +1,14 @@
 import type { AxiosError, AxiosInstance, InternalAxiosRequestConfig } from "axios";
 import type { GatehouseClient } from "./client.js";
 
-/** Options of {@link attachGatehouse}. */
+/**
+ * Options of {@link attachGatehouse}.
+ *
+ * @example
+ * ```ts
+ * attachGatehouse(api, gatehouse, { shouldAttach: (config) => config.baseURL === "https://api.example.com" });
+ * ```
+ */
 export interface AxiosAdapterOptions {
   /**
    * Which requests get the access token; default all. Keep the token to your own APIs when the instance also calls

@@ -80,7 +80,15 @@ export function createGatehouse(options: GatehouseOptions): GatehouseClient {
   return new GatehouseClient(options);
 }
 
-/** The client {@link createGatehouse} returns. Every method is documented with an example; see the README for a tour. */
+/**
+ * The client {@link createGatehouse} returns. Every method is documented with an example; see the README for a tour.
+ *
+ * @example
+ * ```ts
+ * const gatehouse: GatehouseClient = createGatehouse({ baseUrl: "https://auth.example.com" });
+ * await gatehouse.loginWithPassword({ email, password });
+ * ```
+ */
 export class GatehouseClient {
   /** Gatehouse's URL without a trailing slash. */
   readonly baseUrl: string;
@@ -259,6 +267,7 @@ export class GatehouseClient {
    * `fetch` with the access token: adds `Authorization: Bearer …`; refreshes first when the token has run out; on a 401,
    * refreshes once (one refresh shared by every call in flight) and retries once; never loops. In manual mode it
    * never refreshes. A body that is a stream cannot be sent twice: pass a string, Blob, FormData or URLSearchParams.
+   * The token goes wherever the request goes: use it for your own APIs, not for third parties.
    *
    * @example
    * ```ts

@@ -4,7 +4,14 @@ import type { SessionState } from "./types.js";
 
 const GatehouseContext = createContext<GatehouseClient | null>(null);
 
-/** Props of {@link GatehouseProvider}. */
+/**
+ * Props of {@link GatehouseProvider}.
+ *
+ * @example
+ * ```ts
+ * const props: GatehouseProviderProps = { client: gatehouse, children: createElement(App) };
+ * ```
+ */
 export interface GatehouseProviderProps {
   client: GatehouseClient;
   children?: ReactNode;

@@ -29,7 +29,14 @@ export const socialState = {
   },
 };
 
-/** What Gatehouse's server-redirect flow put in the return URL's fragment (see docs/social-login.md). */
+/**
+ * What Gatehouse's server-redirect flow put in the return URL's fragment (see docs/social-login.md).
+ *
+ * @example
+ * ```ts
+ * const outcome: RedirectOutcome | null = readRedirectOutcome(location.href);
+ * ```
+ */
 export type RedirectOutcome =
   | { kind: "signed_in"; status: "logged_in" | "signed_up" }
   | { kind: "signup_required"; signupToken: string; missing: string[] }

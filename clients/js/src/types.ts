@@ -1,4 +1,12 @@
-/** What `POST /auth/signup`, `POST /auth/login` and `POST /auth/token` answer. `refreshToken` only with `refreshTokenDelivery: "body"`. */
+/**
+ * What `POST /auth/signup`, `POST /auth/login` and `POST /auth/token` answer. `refreshToken` only with `refreshTokenDelivery: "body"`.
+ *
+ * @example
+ * ```ts
+ * const tokens: TokenResponse = await (await fetch(url + "/auth/login", { method: "POST", body })).json();
+ * setTimeout(refresh, tokens.expiresIn * 800);
+ * ```
+ */
 export interface TokenResponse {
   accessToken: string;
   tokenType: string;
@@ -9,7 +17,14 @@ export interface TokenResponse {
   refreshToken?: string;
 }
 
-/** A social provider linked to the member (`GET /members/me`). */
+/**
+ * A social provider linked to the member (`GET /members/me`).
+ *
+ * @example
+ * ```ts
+ * const linked = (await gatehouse.me()).identities.map((i: Identity) => i.provider);
+ * ```
+ */
 export interface Identity {
   provider: string;
   email: string | null;
@@ -20,7 +35,15 @@ export interface Identity {
   lastLoginAt: string;
 }
 
-/** The member's profile (`GET /members/me`); `id` equals the access token's `sub`. */
+/**
+ * The member's profile (`GET /members/me`); `id` equals the access token's `sub`.
+ *
+ * @example
+ * ```ts
+ * const member: Member = await gatehouse.me();
+ * greet(member.nickname);
+ * ```
+ */
 export interface Member {
   id: string;
   email: string | null;
@@ -30,7 +53,14 @@ export interface Member {
   identities: Identity[];
 }
 
-/** One of the member's sessions (`GET /auth/sessions`). */
+/**
+ * One of the member's sessions (`GET /auth/sessions`).
+ *
+ * @example
+ * ```ts
+ * const others = (await gatehouse.sessions()).filter((s: SessionInfo) => !s.current);
+ * ```
+ */
 export interface SessionInfo {
   id: string;
   createdAt: string;
@@ -41,7 +71,14 @@ export interface SessionInfo {
   current: boolean;
 }
 
-/** An enabled social provider (`GET /auth/providers`). */
+/**
+ * An enabled social provider (`GET /auth/providers`).
+ *
+ * @example
+ * ```ts
+ * const redirectable = (await gatehouse.providers()).filter((p: Provider) => p.flows.includes("redirect"));
+ * ```
+ */
 export interface Provider {
   name: string;
   displayName: string;
@@ -49,7 +86,14 @@ export interface Provider {
   flows: string[];
 }
 
-/** What the provider told Gatehouse about the user, when a sign-up still needs fields. */
+/**
+ * What the provider told Gatehouse about the user, when a sign-up still needs fields.
+ *
+ * @example
+ * ```ts
+ * if (result.status === "signup_required") nickname.value = result.profile?.name ?? "";
+ * ```
+ */
 export interface ExternalProfile {
   provider: string;
   email: string | null;
@@ -58,7 +102,15 @@ export interface ExternalProfile {
   picture: string | null;
 }
 
-/** Fields a social sign-up may still need (see `missing` in {@link SocialLoginResult}). */
+/**
+ * Fields a social sign-up may still need (see `missing` in {@link SocialLoginResult}).
+ *
+ * @example
+ * ```ts
+ * const fields: SignupFields = { email: emailInput.value };
+ * await gatehouse.completeSignup(signupToken, fields);
+ * ```
+ */
 export interface SignupFields {
   nickname?: string;
   email?: string;
@@ -67,6 +119,12 @@ export interface SignupFields {
 /**
  * The outcome of a social login. `logged_in` and `signed_up` carry the new session; `signup_required` needs
  * {@link GatehouseClient.completeSignup} with the fields named in `missing`; `linked` ends a link attempt.
+ *
+ * @example
+ * ```ts
+ * const result = await gatehouse.completeSocialLogin(location.href);
+ * if (result.status === "signup_required") showSignupForm(result.missing);
+ * ```
  */
 export type SocialLoginResult =
   | { status: "logged_in" | "signed_up"; session: SessionState }
@@ -80,6 +138,11 @@ export type SocialLoginResult =
  * - `signed-in`: an access token is held;
  * - `expired`: manual mode only, the access token ran out and nobody extended it (the refresh session may live on);
  * - `signed-out`: no session.
+ *
+ * @example
+ * ```ts
+ * const { status, expiresAt, memberId } = gatehouse.session;
+ * ```
  */
 export interface SessionState {
   readonly status: "unknown" | "signed-in" | "expired" | "signed-out";
@@ -97,7 +160,14 @@ export interface SessionState {
   readonly sessionId: string | null;
 }
 
-/** Why a session stopped, as told by {@link SessionEvent}. */
+/**
+ * Why a session stopped, as told by {@link SessionEvent}.
+ *
+ * @example
+ * ```ts
+ * gatehouse.onChange((_, e) => { if (e.type === "signed-out" && e.reason === "other-tab") toast("Signed out in another tab"); });
+ * ```
+ */
 export type SignOutReason = "logout" | "logout-all" | "withdrawn" | "other-tab" | "no-session";
 
 /**
@@ -109,6 +179,14 @@ export type SignOutReason = "logout" | "logout-all" | "withdrawn" | "other-tab" 
  * - `signed-out`: a deliberate end (`reason`), here or in another tab;
  * - `ended`: Gatehouse refused the refresh token (`invalid_grant`: revoked, expired, replayed elsewhere); the user
  *   must log in again. The one event an app must always show.
+ *
+ * @example
+ * ```ts
+ * gatehouse.onChange((state, event) => {
+ *   if (event.type === "ended") showLogin(event.message);
+ *   if (event.type === "refreshed") console.debug("new token from", event.source);
+ * });
+ * ```
  */
 export type SessionEvent =
   | { type: "signed-in"; source: "this-tab" | "other-tab" }
@@ -117,7 +195,15 @@ export type SessionEvent =
   | { type: "signed-out"; reason: SignOutReason }
   | { type: "ended"; code: string; message: string };
 
-/** A listener of {@link GatehouseClient.onChange}. */
+/**
+ * A listener of {@link GatehouseClient.onChange}.
+ *
+ * @example
+ * ```ts
+ * const listener: SessionListener = (state) => (badge.textContent = state.status);
+ * const stop = gatehouse.onChange(listener);
+ * ```
+ */
 export type SessionListener = (state: SessionState, event: SessionEvent) => void;
 
 /**
@@ -152,19 +238,40 @@ export interface RefreshTokenStore {
   set(token: string | null): void | Promise<void>;
 }
 
-/** The part of the Web Locks API (`navigator.locks`) the client uses. */
+/**
+ * The part of the Web Locks API (`navigator.locks`) the client uses.
+ *
+ * @example
+ * ```ts
+ * createGatehouse({ baseUrl, tabs: { locks: navigator.locks } });
+ * ```
+ */
 export interface LockManagerLike {
   request<T>(name: string, callback: () => Promise<T>): Promise<T>;
 }
 
-/** The part of `BroadcastChannel` the client uses. */
+/**
+ * The part of `BroadcastChannel` the client uses.
+ *
+ * @example
+ * ```ts
+ * createGatehouse({ baseUrl, tabs: { channel: (name) => new BroadcastChannel(name) } });
+ * ```
+ */
 export interface BroadcastChannelLike {
   postMessage(message: unknown): void;
   close(): void;
   onmessage: ((event: { data: unknown }) => void) | null;
 }
 
-/** Key-value storage for the state of a social login between leaving and coming back (`sessionStorage` by default). */
+/**
+ * Key-value storage for the state of a social login between leaving and coming back (`sessionStorage` by default).
+ *
+ * @example
+ * ```ts
+ * createGatehouse({ baseUrl, storage: window.sessionStorage });
+ * ```
+ */
 export interface KeyValueStorage {
   getItem(key: string): string | null;
   setItem(key: string, value: string): void;
