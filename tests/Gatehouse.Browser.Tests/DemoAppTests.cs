@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Gatehouse.Browser.Tests.Infrastructure;
 using Microsoft.Playwright;
 
@@ -160,6 +163,35 @@ public sealed class DemoAppTests(BrowserFixture fixture)
         await Assertions.Expect(there.SignedOut).ToBeVisibleAsync();
         await here.GotoAsync();
         await Assertions.Expect(here.SignedOut).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task The_sample_API_answers_only_a_valid_access_token()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var api = fixture.ApiClient();
+        var hello = new Uri(Demo, "/demo/api/hello");
+        using var signup = await api.PostAsJsonAsync(
+            new Uri(Demo, "/auth/signup"),
+            new { email = DemoApp.NewEmail("api"), password = DemoApp.Password, nickname = "Api", refreshTokenDelivery = "body" },
+            cancellationToken);
+        var accessToken = (await signup.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("accessToken").GetString()!;
+
+        Task<HttpResponseMessage> GetAsync(Uri url, string? bearer) =>
+            api.SendAsync(new HttpRequestMessage(HttpMethod.Get, url) { Headers = { Authorization = bearer is null ? null : new("Bearer", bearer) } }, cancellationToken);
+
+        using var anonymous = await GetAsync(hello, null);
+        using var refused = await GetAsync(hello, accessToken[..^4] + (accessToken.EndsWith("AAAA", StringComparison.Ordinal) ? "BBBB" : "AAAA"));
+        using var accepted = await GetAsync(hello, accessToken);
+        using var me = await GetAsync(new Uri(Demo, "/members/me"), accessToken);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Contains("invalid_token", refused.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        var body = await accepted.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        var member = await me.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        Assert.Equal(member.GetProperty("id").GetString(), body.GetProperty("sub").GetString());
     }
 
     [Fact(Skip = "needs DELETE /members/me (issue 4)")]
