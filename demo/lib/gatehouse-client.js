@@ -121,6 +121,8 @@ var SessionKeeper = class {
     this.inflight = null;
     this.timer = null;
     this.failures = 0;
+    /** Counts logins and sign-outs: a refresh that was in flight across one of them must not undo it. */
+    this.epoch = 0;
     /** Where the token held came from: this tab fetched it, or another tab sent it. */
     this.source = "this-tab";
     this.listeners = /* @__PURE__ */ new Set();
@@ -146,6 +148,7 @@ var SessionKeeper = class {
   }
   /** A token response from a login or sign-up: a new session, told to the other tabs. */
   signedIn(tokens) {
+    this.epoch++;
     this.accept(tokens, { type: "signed-in", source: "this-tab" });
     return this.state;
   }
@@ -194,11 +197,13 @@ var SessionKeeper = class {
     return flight;
   }
   async exchange() {
+    const epoch = this.epoch;
     let tokens;
     try {
       tokens = await this.options.exchange();
     } catch (error) {
-      if (error instanceof GatehouseError && (error.code === "invalid_grant" || error.code === "no_session")) {
+      if (this.epoch !== epoch) {
+      } else if (error instanceof GatehouseError && (error.code === "invalid_grant" || error.code === "no_session")) {
         await this.options.forget();
         if (this.state.status === "signed-in" || this.state.status === "expired") {
           this.end(error.code, error.message, true);
@@ -211,6 +216,7 @@ var SessionKeeper = class {
       }
       throw error;
     }
+    if (this.epoch !== epoch) return this.state;
     this.failures = 0;
     const wasSignedIn = this.state.status === "signed-in" || this.state.status === "expired";
     this.accept(tokens, { type: wasSignedIn ? "refreshed" : "signed-in", source: "this-tab" });
@@ -225,6 +231,7 @@ var SessionKeeper = class {
   }
   /** Ends the session here and in the other tabs, without a call to Gatehouse (the caller made it). */
   signedOut(reason) {
+    this.epoch++;
     this.change(signedOutSession, { type: "signed-out", reason });
     this.tabs.post({ v: 1, type: "signed-out" });
   }
@@ -238,6 +245,7 @@ var SessionKeeper = class {
         if (message.accessToken === this.state.accessToken) return;
         if (this.state.status === "signed-in" && (this.state.expiresAt ?? 0) > message.expiresAt) return;
         const wasSignedIn = this.state.status === "signed-in" || this.state.status === "expired";
+        if (!wasSignedIn) this.epoch++;
         this.failures = 0;
         this.source = "other-tab";
         this.change(stateFrom(message.accessToken, message.issuedAt, message.expiresAt, message.refreshExpiresAt), {
@@ -247,6 +255,7 @@ var SessionKeeper = class {
         return;
       }
       case "signed-out":
+        this.epoch++;
         if (this.state.status !== "signed-out") this.change(signedOutSession, { type: "signed-out", reason: "other-tab" });
         return;
       case "ended":

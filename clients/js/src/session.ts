@@ -49,6 +49,8 @@ export class SessionKeeper {
   private inflight: Promise<SessionState> | null = null;
   private timer: unknown = null;
   private failures = 0;
+  /** Counts logins and sign-outs: a refresh that was in flight across one of them must not undo it. */
+  private epoch = 0;
   private auto: boolean;
   /** Where the token held came from: this tab fetched it, or another tab sent it. */
   private source: "this-tab" | "other-tab" = "this-tab";
@@ -84,6 +86,7 @@ export class SessionKeeper {
 
   /** A token response from a login or sign-up: a new session, told to the other tabs. */
   signedIn(tokens: TokenResponse): SessionState {
+    this.epoch++;
     this.accept(tokens, { type: "signed-in", source: "this-tab" });
     return this.state;
   }
@@ -140,11 +143,14 @@ export class SessionKeeper {
   }
 
   private async exchange(): Promise<SessionState> {
+    const epoch = this.epoch;
     let tokens: TokenResponse;
     try {
       tokens = await this.options.exchange();
     } catch (error) {
-      if (error instanceof GatehouseError && (error.code === "invalid_grant" || error.code === "no_session")) {
+      if (this.epoch !== epoch) {
+        // A login or a logout happened meanwhile: this answer is about a session that is no longer ours.
+      } else if (error instanceof GatehouseError && (error.code === "invalid_grant" || error.code === "no_session")) {
         await this.options.forget();
         if (this.state.status === "signed-in" || this.state.status === "expired") {
           this.end(error.code, error.message, true);
@@ -158,6 +164,7 @@ export class SessionKeeper {
       }
       throw error;
     }
+    if (this.epoch !== epoch) return this.state;
     this.failures = 0;
     const wasSignedIn = this.state.status === "signed-in" || this.state.status === "expired";
     this.accept(tokens, { type: wasSignedIn ? "refreshed" : "signed-in", source: "this-tab" });
@@ -174,6 +181,7 @@ export class SessionKeeper {
 
   /** Ends the session here and in the other tabs, without a call to Gatehouse (the caller made it). */
   signedOut(reason: SignOutReason): void {
+    this.epoch++;
     this.change(signedOutSession, { type: "signed-out", reason });
     this.tabs.post({ v: 1, type: "signed-out" });
   }
@@ -190,6 +198,7 @@ export class SessionKeeper {
         if (message.accessToken === this.state.accessToken) return;
         if (this.state.status === "signed-in" && (this.state.expiresAt ?? 0) > message.expiresAt) return;
         const wasSignedIn = this.state.status === "signed-in" || this.state.status === "expired";
+        if (!wasSignedIn) this.epoch++; // a login in another tab
         this.failures = 0;
         this.source = "other-tab";
         this.change(stateFrom(message.accessToken, message.issuedAt, message.expiresAt, message.refreshExpiresAt), {
@@ -199,6 +208,7 @@ export class SessionKeeper {
         return;
       }
       case "signed-out":
+        this.epoch++;
         if (this.state.status !== "signed-out") this.change(signedOutSession, { type: "signed-out", reason: "other-tab" });
         return;
       case "ended":

@@ -95,9 +95,12 @@ export class FakeGatehouse {
         return this.signup(body, withCookie);
       case "POST /auth/login":
         return this.login(body, withCookie);
-      case "POST /auth/token":
+      case "POST /auth/token": {
+        // The cookie goes with the request as it is sent, as a browser's does.
+        const presented = body["refreshToken"] ?? (withCookie ? this.cookie : null);
         if (this.hold) await this.hold;
-        return this.refresh(body["refreshToken"] ?? (withCookie ? this.cookie : null), body["refreshToken"] === undefined);
+        return this.refresh(presented, body["refreshToken"] === undefined);
+      }
       case "POST /auth/logout": {
         const token = body["refreshToken"] ?? (withCookie ? this.cookie : null);
         const session = token ? this.sessionOf(token) : undefined;

@@ -151,6 +151,47 @@ describe("the session over time", () => {
     gatehouse.dispose();
   });
 
+  it("a logout while a refresh's answer is on its way stays a logout", async () => {
+    // Gatehouse rotated the token before the logout arrived; its answer reaches the client after the logout.
+    let release!: () => void;
+    const answer = new Promise<void>((resolve) => (release = resolve));
+    const gatehouse = client(server, {
+      fetch: async (input, init) => {
+        const response = await server.fetch(input, init);
+        if (String(input).endsWith("/auth/token")) await answer;
+        return response;
+      },
+    });
+    await gatehouse.signup({ email: "a@example.test", password, nickname: "A" });
+
+    const refreshing = gatehouse.refresh();
+    await vi.waitFor(() => expect(server.count("POST /auth/token")).toBe(1));
+    await gatehouse.logout();
+    release();
+    await refreshing.catch(() => undefined);
+
+    expect(gatehouse.session.status).toBe("signed-out");
+    expect(gatehouse.events.map((e) => e.type)).toEqual(["signed-in", "signed-out"]);
+    gatehouse.dispose();
+  });
+
+  it("a login while the page-load refresh is in flight is not undone when that refresh finds no session", async () => {
+    await client(server).signup({ email: "a@example.test", password, nickname: "A" });
+    server.cookie = null;
+    const gatehouse = client(server);
+    let release!: () => void;
+    server.hold = new Promise<void>((resolve) => (release = resolve));
+
+    const pickUp = gatehouse.refresh(); // sent without a cookie: it will find no session
+    await gatehouse.loginWithPassword({ email: "a@example.test", password });
+    release();
+    await expect(pickUp).rejects.toMatchObject({ code: "invalid_grant" });
+
+    expect(gatehouse.session.status).toBe("signed-in");
+    expect(gatehouse.events.map((e) => e.type)).toEqual(["signed-in"]);
+    gatehouse.dispose();
+  });
+
   it("a listener that throws does not stop the others", async () => {
     const gatehouse = client(server);
     gatehouse.onChange(() => {
