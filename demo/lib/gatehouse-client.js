@@ -152,10 +152,15 @@ var SessionKeeper = class {
     this.accept(tokens, { type: "signed-in", source: "this-tab" });
     return this.state;
   }
-  /** A usable access token: the one held, or (automatic mode) a fresh one when it is missing or has run out. */
+  /**
+   * A usable access token: the one held, or (automatic mode) a fresh one when it is missing or its refresh is due. A
+   * call made past the refresh point (the timer is late: a busy or sleeping machine) waits for the refresh rather than
+   * race the token's expiry.
+   */
   async accessToken() {
-    const state = this.state;
-    if (state.status === "unknown" || this.auto && state.status === "signed-in" && this.options.clock.now() >= (state.expiresAt ?? 0)) {
+    const { status, issuedAt, expiresAt } = this.state;
+    const due = issuedAt !== null && expiresAt !== null && this.options.clock.now() >= issuedAt + (expiresAt - issuedAt) * this.options.refreshAhead;
+    if (status === "unknown" || this.auto && status === "signed-in" && due) {
       await this.refreshUnless(this.generation).catch(() => void 0);
     }
     return this.state.status === "signed-in" ? this.state.accessToken : null;

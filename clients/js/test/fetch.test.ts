@@ -86,6 +86,21 @@ describe("client.fetch", () => {
     gatehouse.dispose();
   });
 
+  it("a call made past the refresh point while the timer is late waits for the refresh instead of racing the expiry", async () => {
+    const gatehouse = client(server);
+    await gatehouse.signup({ email: "a@example.test", password, nickname: "A" });
+    const first = gatehouse.session.accessToken;
+    vi.setSystemTime(Date.now() + 4500); // past 80% of 5 s; the timer has not run
+
+    const response = await gatehouse.fetch(`${API}/hello`);
+
+    expect(response.status).toBe(200);
+    expect(server.count("POST /auth/token")).toBe(1);
+    expect(server.requests.indexOf("POST /auth/token")).toBeLessThan(server.requests.indexOf(`GET ${API}/hello`));
+    expect(gatehouse.session.accessToken).not.toBe(first);
+    gatehouse.dispose();
+  });
+
   it("sends a Request object's method, headers and body again on the retry", async () => {
     const seen: string[] = [];
     const gatehouse = client(server, {
