@@ -1,163 +1,243 @@
-// A deliberately small client: the TypeScript SDK (clients/js) replaces it.
-let accessToken = null;
-let expiresAt = 0;
-let refreshing = null;
+// The demo app: every journey of a Gatehouse frontend, on the TypeScript client (clients/js). lib/gatehouse-client.js
+// is that client's bundle, committed so the demo runs with the .NET SDK alone (scripts/test.sh checks it is current).
+import { createGatehouse, GatehouseError } from "./lib/gatehouse-client.js";
+
+const gatehouse = createGatehouse({ baseUrl: location.origin });
+window.gatehouse = gatehouse; // for the console: gatehouse.me(), gatehouse.session, ...
 
 const $ = (id) => document.getElementById(id);
 const log = (message) => { $("log").textContent = `${new Date().toLocaleTimeString()}  ${message}\n` + $("log").textContent; };
+const describe = (e) => (e instanceof GatehouseError ? `${e.code} — ${e.message}` : String(e));
 
-async function call(path, { method = "GET", body, auth = true } = {}) {
-  const headers = {};
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  if (auth && accessToken) headers.Authorization = `Bearer ${accessToken}`;
-  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin" });
-  const json = response.status === 204 ? null : await response.json().catch(() => null);
-  if (!response.ok) throw Object.assign(new Error(json?.detail ?? response.statusText), { status: response.status, error: json?.error });
-  return json;
+function notice(text, kind = "info") {
+  $("notice").textContent = text;
+  $("notice").dataset.kind = kind;
+  $("notice").hidden = !text;
 }
 
-function accept(tokens) {
-  accessToken = tokens.accessToken;
-  expiresAt = Date.now() + tokens.expiresIn * 1000;
+// ------------------------------------------------------------------------------------------- the session
+let refreshes = 0;
+let signupToken = null;
+
+function render(state) {
+  const inside = state.status === "signed-in" || state.status === "expired";
+  $("signed-in").hidden = !inside;
+  $("signed-out").hidden = inside || state.status === "unknown" || signupToken !== null;
+  $("session-status").textContent = state.status === "expired" ? "expired" : gatehouse.autoRefresh ? "auto-refresh" : "manual";
+  $("session-status").dataset.state = state.status;
+  $("refresh-count").textContent = String(refreshes);
 }
 
-// One refresh at a time: concurrent callers share it, so the rotating refresh token is never raced.
-function refresh() {
-  refreshing ??= call("/auth/token", { method: "POST", auth: false }).then(accept).finally(() => { refreshing = null; });
-  return refreshing;
-}
+const signedOutMessages = {
+  "logout": "You have logged out.",
+  "logout-all": "You have logged out everywhere.",
+  "withdrawn": "Your account has been withdrawn. Goodbye.",
+  "other-tab": "You were signed out in another tab.",
+};
 
-async function authed(path, options) {
+gatehouse.onChange((state, event) => {
+  switch (event.type) {
+    case "signed-in":
+      notice("");
+      log(event.source === "other-tab" ? "signed in (from another tab)" : "signed in");
+      showMember().catch((e) => log(`profile: ${describe(e)}`));
+      break;
+    case "refreshed":
+      refreshes++;
+      log(`access token refreshed${event.source === "other-tab" ? " by another tab" : ""}`);
+      break;
+    case "expired":
+      log("access token expired (manual mode): press Extend");
+      break;
+    case "signed-out":
+      if (signedOutMessages[event.reason]) notice(signedOutMessages[event.reason]);
+      log(`signed out (${event.reason})`);
+      autoCall(false);
+      break;
+    case "ended":
+      notice(`You have been signed out: ${event.message} Please log in again.`, "error");
+      log(`session ended: ${event.code}`);
+      autoCall(false);
+      break;
+  }
+  render(state);
+});
+
+setInterval(() => {
+  const expiresAt = gatehouse.expiresAt;
+  if (expiresAt === null) { $("timer").textContent = "-"; return; }
+  const left = Math.max(0, Math.ceil((expiresAt - Date.now()) / 1000));
+  $("timer").textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
+}, 250);
+
+$("extend").onclick = async () => {
+  try { await gatehouse.extend(); log("session extended"); } catch (e) { log(`extend: ${describe(e)}`); }
+};
+$("auto-refresh").onchange = (event) => {
+  gatehouse.autoRefresh = event.target.checked;
+  log(gatehouse.autoRefresh ? "automatic refresh on" : "manual mode: the session runs out unless extended");
+  render(gatehouse.session);
+};
+const multiTab = gatehouse.multiTab;
+$("tab-support").textContent = `${multiTab.locks ? "Web Locks" : "no Web Locks"}, ${multiTab.channel ? "BroadcastChannel" : "no BroadcastChannel"}`;
+
+// -------------------------------------------------------------------------------------------- sample API
+let calls = 0;
+let failures = 0;
+async function callApi() {
+  calls++;
   try {
-    return await call(path, options);
+    const response = await gatehouse.fetch("/demo/api/hello");
+    const body = await response.json().catch(() => null);
+    if (!response.ok) throw new Error(`${response.status} ${body?.error ?? ""}`);
+    $("api-result").textContent = body.message;
   } catch (e) {
-    if (e.status !== 401) throw e;
-    await refresh();
-    return call(path, options);
+    failures++;
+    $("api-result").textContent = `failed: ${e.message}`;
   }
+  $("api-calls").textContent = String(calls);
+  $("api-failures").textContent = String(failures);
 }
+let autoCallTimer = null;
+function autoCall(on) {
+  clearInterval(autoCallTimer);
+  autoCallTimer = on ? setInterval(callApi, 1000) : null;
+  $("auto-call").checked = on;
+}
+$("call-api").onclick = callApi;
+$("auto-call").onchange = (event) => autoCall(event.target.checked);
 
-async function show() {
-  const me = await authed("/members/me");
+// ---------------------------------------------------------------------------------------- member, sessions
+async function showMember() {
+  const [me, sessions] = await Promise.all([gatehouse.me(), gatehouse.sessions()]);
   $("nickname").textContent = me.nickname;
-  $("profile").innerHTML = "";
-  for (const [k, v] of Object.entries(me).filter(([k]) => k !== "identities")) {
-    $("profile").insertAdjacentHTML("beforeend", `<dt>${k}</dt><dd></dd>`);
-    $("profile").lastElementChild.textContent = v ?? "-";
+  $("profile").replaceChildren();
+  for (const [key, value] of Object.entries(me).filter(([key]) => key !== "identities")) {
+    const dt = document.createElement("dt");
+    const dd = document.createElement("dd");
+    dt.textContent = key;
+    dd.textContent = value ?? "-";
+    $("profile").append(dt, dd);
   }
-  $("identities").innerHTML = "";
-  for (const identity of me.identities) {
+  $("identities").replaceChildren(...me.identities.map((identity) => {
     const li = document.createElement("li");
-    li.textContent = `${identity.provider} · ${identity.name ?? "-"} · ${identity.email ?? "no email shared"} `;
-    const b = document.createElement("button");
-    b.className = "secondary";
-    b.textContent = "Unlink";
-    b.onclick = async () => {
-      try { await authed(`/members/me/identities/${encodeURIComponent(identity.provider)}`, { method: "DELETE" }); log(`${identity.provider} unlinked`); show(); }
-      catch (e) { log(`unlink: ${e.error} — ${e.message}`); }
-    };
-    li.append(b);
-    $("identities").append(li);
-  }
-  const sessions = await authed("/auth/sessions");
-  $("sessions").innerHTML = "";
-  for (const s of sessions) {
+    li.textContent = `${identity.provider} · ${identity.name ?? "-"} · ${identity.email ?? "no email shared"}`;
+    return li;
+  }));
+  if (me.identities.length === 0) $("identities").textContent = "none";
+  $("sessions").replaceChildren(...sessions.map((session) => {
     const li = document.createElement("li");
-    li.textContent = `${s.current ? "this browser" : s.userAgent ?? "unknown"} · since ${new Date(s.createdAt).toLocaleString()} `;
-    if (!s.current) {
-      const b = document.createElement("button");
-      b.className = "secondary";
-      b.textContent = "Revoke";
-      b.onclick = async () => { await authed(`/auth/sessions/${s.id}`, { method: "DELETE" }); log("session revoked"); show(); };
-      li.append(b);
+    li.textContent = `${session.current ? "this browser" : session.userAgent ?? "unknown"} · since ${new Date(session.createdAt).toLocaleString()} `;
+    if (!session.current) {
+      const revoke = document.createElement("button");
+      revoke.type = "button";
+      revoke.className = "secondary";
+      revoke.textContent = "Revoke";
+      revoke.onclick = async () => {
+        try { await gatehouse.revokeSession(session.id); log("session revoked"); await showMember(); } catch (e) { log(`revoke: ${describe(e)}`); }
+      };
+      li.append(revoke);
     }
-    $("sessions").append(li);
+    li.dataset.current = String(session.current);
+    return li;
+  }));
+}
+
+$("logout").onclick = () => gatehouse.logout().catch((e) => log(`logout: ${describe(e)}`));
+$("logout-all").onclick = () => gatehouse.logoutAll().catch((e) => log(`logout everywhere: ${describe(e)}`));
+$("withdraw").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const password = new FormData(event.target).get("password") || undefined;
+  try {
+    await gatehouse.withdraw({ password });
+    event.target.reset();
+  } catch (e) {
+    notice(`Withdrawal refused: ${describe(e)}`, "error");
+    log(`withdraw: ${describe(e)}`);
   }
-  $("signed-out").hidden = true;
-  $("signed-in").hidden = false;
-}
+});
 
-function signedOut() {
-  accessToken = null;
-  $("signed-out").hidden = false;
-  $("signed-in").hidden = true;
-}
-
-function form(id, path, toBody) {
+// ----------------------------------------------------------------------------------------- logging in
+function form(id, submit) {
   $(id).addEventListener("submit", async (event) => {
     event.preventDefault();
-    const data = Object.fromEntries(new FormData(event.target));
+    const data = Object.fromEntries([...new FormData(event.target)].filter(([, value]) => value !== ""));
     try {
-      accept(await call(path, { method: "POST", body: toBody(data), auth: false }));
-      log(`${id}: ok`);
-      await show();
+      await submit(data);
+      event.target.reset();
     } catch (e) {
-      log(`${id}: ${e.error ?? e.status} — ${e.message}`);
+      notice(`${id}: ${describe(e)}`, "error");
+      log(`${id}: ${describe(e)}`);
     }
   });
 }
 
-form("signup", "/auth/signup", (d) => d);
-form("login", "/auth/login", (d) => ({ provider: "password", ...d }));
-$("extend").onclick = async () => { try { await refresh(); log("session extended"); } catch (e) { log(`refresh: ${e.error}`); signedOut(); } };
-$("logout").onclick = async () => { await call("/auth/logout", { method: "POST" }); log("logged out"); signedOut(); };
-$("logout-all").onclick = async () => { await authed("/auth/logout-all", { method: "POST" }); log("logged out everywhere"); signedOut(); };
-
-setInterval(() => {
-  if (!accessToken) return;
-  const left = Math.max(0, Math.round((expiresAt - Date.now()) / 1000));
-  $("timer").textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
-}, 1000);
-
-// Social login, server-redirect flow: the provider returns to Gatehouse, which sets the refresh cookie and sends the
-// browser back here with the outcome in the fragment (#status=… or #error=…).
-async function listProviders() {
-  const providers = await call("/auth/providers", { auth: false });
-  if (providers.length === 0) return;
-  $("providers").innerHTML = "";
-  for (const p of providers) {
-    const b = document.createElement("button");
-    b.className = "secondary";
-    b.textContent = p.displayName;
-    b.onclick = () => { location.href = `/auth/social/${encodeURIComponent(p.name)}/start?returnTo=${encodeURIComponent(location.origin + location.pathname)}`; };
-    $("providers").append(b, " ");
-  }
-}
-
-let signupToken = null;
-$("complete-signup").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const data = Object.fromEntries([...new FormData(event.target)].filter(([, v]) => v !== ""));
-  try {
-    accept(await call("/auth/signup", { method: "POST", body: { signupToken, ...data }, auth: false }));
-    log("sign-up completed");
-    $("complete-signup").hidden = true;
-    await show();
-  } catch (e) {
-    log(`sign-up: ${e.error ?? e.status} — ${e.message}`);
-  }
+form("signup", (d) => gatehouse.signup({ email: d.email, password: d.password, nickname: d.nickname }));
+form("login", (d) => gatehouse.loginWithPassword({ email: d.email, password: d.password }));
+form("complete-signup", async (d) => {
+  await gatehouse.completeSignup(signupToken, d);
+  signupToken = null;
+  $("complete-signup").hidden = true;
+  log("sign-up completed");
 });
 
-function landing() {
-  const outcome = new URLSearchParams(location.hash.slice(1));
-  if (![...outcome.keys()].length) return false;
-  history.replaceState(null, "", location.pathname + location.search);
-  if (outcome.get("error")) {
-    log(`social login: ${outcome.get("error")}${outcome.get("providerError") ? ` (${outcome.get("providerError")})` : ""}`);
-    return false;
-  }
-  if (outcome.get("status") === "signup_required") {
-    signupToken = outcome.get("signupToken");
-    $("complete-profile").textContent = `Still needed: ${outcome.get("missing") || "nothing"}.`;
+function handle(result) {
+  if (result === null) return;
+  if (result.status === "signup_required") {
+    signupToken = result.signupToken;
+    $("complete-profile").textContent = `Still needed: ${result.missing.join(", ") || "nothing"}.`;
     $("complete-signup").hidden = false;
+    $("signed-out").hidden = true;
     log("social login: more fields are needed to sign up");
-    return true;
+  } else {
+    log(`social login: ${result.status}`);
   }
-  log(`social login: ${outcome.get("status")}`);
-  return false;
 }
 
-// A page load picks up an existing session from the cookie (a social login has just set one).
-const pendingSignup = landing();
-listProviders().catch((e) => log(`providers: ${e.message}`));
-if (pendingSignup) signedOut(); else refresh().then(show).catch(signedOut);
+async function listProviders() {
+  const providers = await gatehouse.providers();
+  if (providers.length === 0) return;
+  $("providers").replaceChildren(...providers.map((provider) => {
+    const row = document.createElement("p");
+    const redirect = document.createElement("button");
+    redirect.type = "button";
+    redirect.className = "secondary";
+    redirect.textContent = provider.displayName;
+    // Server-redirect flow: Gatehouse receives the code, sets the refresh cookie, and sends the browser back here
+    // with the outcome in the fragment.
+    redirect.onclick = () => location.assign(gatehouse.socialLoginUrl(provider.name, { returnTo: location.origin + "/" }));
+    const handOff = document.createElement("button");
+    handOff.type = "button";
+    handOff.className = "secondary";
+    handOff.textContent = `${provider.displayName} · hand-off`;
+    // Hand-off flow: the provider sends the code back to this page, which passes it to Gatehouse.
+    handOff.onclick = async () => {
+      try {
+        const { authorizationUrl } = await gatehouse.startSocialLogin(provider.name, { redirectUri: location.origin + "/" });
+        location.assign(authorizationUrl);
+      } catch (e) { notice(`${provider.displayName}: ${describe(e)}`, "error"); }
+    };
+    row.append(redirect, " ", handOff);
+    return row;
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------- start
+// A page load finishes a social login that came back here, or picks up the existing session from the cookie.
+async function start() {
+  const url = new URL(location.href);
+  const cameBack = url.searchParams.has("state") ? "handoff" : url.hash.length > 1 ? "redirect" : null;
+  if (cameBack) history.replaceState(null, "", location.pathname);
+  try {
+    if (cameBack === "handoff") handle(await gatehouse.completeSocialLogin(url));
+    else if (cameBack === "redirect") handle(await gatehouse.completeSocialRedirect(url));
+    else await gatehouse.refresh();
+  } catch (e) {
+    if (cameBack) { notice(`Social login failed: ${describe(e)}`, "error"); log(`social login: ${describe(e)}`); }
+  }
+  if (gatehouse.session.status === "unknown") render({ ...gatehouse.session, status: "signed-out" });
+  else render(gatehouse.session);
+}
+
+listProviders().catch((e) => log(`providers: ${describe(e)}`));
+start();

@@ -12,6 +12,8 @@
 #                                                     --filter-namespace, --filter-trait, --filter-query, ...)
 #
 # A tests/ project with a file named .embedded-only next to its csproj runs in the embedded profile only.
+# The TypeScript client (clients/js; --project clients/js selects it alone) is checked once, before the .NET runs:
+# npm ci, typecheck, build, demo/lib/gatehouse-client.js equal to a fresh build, and vitest, whose counts join the total.
 # Installs postgresql-15 and redis-server with apt-get when they are missing, and for the browser tests Debian's
 # chromium and the OpenID provider's npm packages (npm ci in tests/oidc-provider). Needs the .NET 10 SDK and Node 20.
 #
@@ -28,12 +30,14 @@ readonly REDIS_PORT="${GATEHOUSE_TEST_REDIS_PORT:-56379}"
 # The browser tests (tests/Gatehouse.Browser.Tests) drive this Chromium and start this OpenID provider.
 readonly CHROMIUM="${GATEHOUSE_TEST_CHROMIUM:-/usr/bin/chromium}"
 readonly BROWSER_TESTS=tests/Gatehouse.Browser.Tests
+# The TypeScript client SDK: npm ci, typecheck, build, the demo's bundle check and vitest (see run_js_client).
+readonly JS_CLIENT=clients/js
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 
 usage() {
-  sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 # ---------------------------------------------------------------------------------------------- arguments
@@ -178,7 +182,18 @@ for csproj in tests/*/*.Tests.csproj; do
   fi
   projects+=("$csproj")
 done
-[[ ${#projects[@]} -gt 0 ]] || die "no test project matches (looked for tests/*/*.Tests.csproj${only_projects[*]:+ named ${only_projects[*]}})"
+# The TypeScript client runs unless --project names only .NET projects.
+run_js=true
+if [[ ${#only_projects[@]} -gt 0 ]]; then
+  run_js=false
+  for wanted in "${only_projects[@]}"; do
+    case "${wanted%/}" in
+      "$JS_CLIENT" | "./$JS_CLIENT" | js | @gatehouse/client) run_js=true ;;
+    esac
+  done
+fi
+[[ ${#projects[@]} -gt 0 || "$run_js" == true ]] ||
+  die "no test project matches (looked for tests/*/*.Tests.csproj and $JS_CLIENT${only_projects[*]:+ named ${only_projects[*]}})"
 
 # Chromium and the OpenID provider are needed only when the browser tests run.
 needs_browser=false
@@ -311,7 +326,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT="${DOTNET_CLI_TELEMETRY_OPTOUT:-1}"
 export TESTINGPLATFORM_TELEMETRY_OPTOUT="${TESTINGPLATFORM_TELEMETRY_OPTOUT:-1}"
 
 # ------------------------------------------------------------------------------------------------- build
-if [[ "$do_build" == true ]]; then
+if [[ "$do_build" == true && ${#projects[@]} -gt 0 ]]; then
   echo "test.sh: dotnet build Gatehouse.slnx -c Release -p:GATEHOUSE_STRICT=true"
   build_started=$SECONDS
   if ! dotnet build Gatehouse.slnx -c Release -p:GATEHOUSE_STRICT=true -nologo -v minimal; then
@@ -323,6 +338,70 @@ if [[ "$do_build" == true ]]; then
     final_line
     exit 1
   fi
+fi
+
+# ----------------------------------------------------------------------------------- TypeScript client
+# clients/js: npm ci (again only when package-lock.json changed), typecheck, build, the committed demo bundle equal to
+# a fresh build, and vitest. Each failing step counts one failure; vitest's own passed/failed/skipped join the totals.
+run_js_client() {
+  local dir="$repo_root/$JS_CLIENT" started=$SECONDS report="$tmp/results/js/vitest.json"
+  local passed=0 failed=0 skipped=0 status=ok steps_failed=() stamp digest counts step succeeded
+  echo
+  echo "=== $JS_CLIENT: npm ci, typecheck, build, demo bundle check, vitest"
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "test.sh: node and npm are not on PATH, so the TypeScript client ($JS_CLIENT) was NOT tested:" \
+      "install Node 20 or later (Debian: apt-get install nodejs npm). Counted as one failure." >&2
+    summary_rows+=("js|$JS_CLIENT|no node|0|1|0|0s")
+    total_failed=$((total_failed + 1))
+    return 0
+  fi
+  if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)'; then
+    echo "test.sh: $JS_CLIENT needs Node 20 or later; this is node $(node --version). Counted as one failure." >&2
+    summary_rows+=("js|$JS_CLIENT|old node|0|1|0|0s")
+    total_failed=$((total_failed + 1))
+    return 0
+  fi
+
+  stamp="$dir/node_modules/.gatehouse-lock.sha256"
+  digest="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+  if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$digest" ]]; then
+    if (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error); then
+      echo "$digest" >"$stamp"
+    else
+      steps_failed+=("npm ci")
+    fi
+  fi
+  if [[ ${#steps_failed[@]} -eq 0 ]]; then
+    for step in typecheck build check:demo; do
+      (cd "$dir" && npm run --silent "$step") || steps_failed+=("$step")
+    done
+    mkdir -p "$(dirname "$report")"
+    (cd "$dir" && npx --no-install vitest run --reporter=default --reporter=json --outputFile="$report") || true
+    if [[ -f "$report" ]] &&
+       counts="$(node -e 'const r = require(process.argv[1]); console.log(r.numPassedTests, r.numFailedTests, r.numPendingTests + r.numTodoTests, r.success ? 1 : 0)' "$report")"; then
+      read -r passed failed skipped succeeded <<<"$counts"
+      # A run that did not succeed (a file that failed to load, an error outside a test) counts at least one failure.
+      [[ "$succeeded" == 1 || $failed -gt 0 ]] || steps_failed+=("vitest")
+      [[ $((passed + failed)) -gt 0 ]] || steps_failed+=("vitest ran no test")
+    else
+      steps_failed+=("vitest (no report)")
+    fi
+  fi
+
+  failed=$((failed + ${#steps_failed[@]}))
+  if [[ ${#steps_failed[@]} -gt 0 ]]; then
+    status=FAILED
+    echo "test.sh: $JS_CLIENT: failed: ${steps_failed[*]}" >&2
+  elif [[ $failed -gt 0 ]]; then
+    status=FAILED
+  fi
+  total_passed=$((total_passed + passed))
+  total_failed=$((total_failed + failed))
+  total_skipped=$((total_skipped + skipped))
+  summary_rows+=("js|$JS_CLIENT|$status|$passed|$failed|$skipped|$((SECONDS - started))s")
+}
+if [[ "$run_js" == true ]]; then
+  run_js_client
 fi
 
 # ------------------------------------------------------------------------------------------- test runs

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Gatehouse.Core.Keys;
 using Gatehouse.Server.Endpoints.Admin;
 using Gatehouse.Server.Endpoints.Auth;
+using Gatehouse.Server.Endpoints.Demo;
 using Gatehouse.Server.Endpoints.Discovery;
 using Gatehouse.Server.Endpoints.Members;
 using Gatehouse.Server.Endpoints.Social;
@@ -54,6 +55,13 @@ public static class GatehouseApplicationExtensions
         {
             app.MapDevelopmentProvider();
         }
+
+        // The demo page's sample API, beside the demo page itself (UseGatehouse): Development only.
+        if (app.Environment.IsDevelopment())
+        {
+            app.MapDemoEndpoints();
+        }
+
         app.MapAdminEndpoints();
         app.MapDiscoveryEndpoints();
 

@@ -15,6 +15,8 @@ public sealed class BrowserTests : ICollectionFixture<BrowserFixture>
 /// provider (node), Gatehouse on Kestrel in Development (so the development provider is on) with that provider
 /// configured as the generic <c>oidc</c> kind and email as a required field, and one headless Chromium. Each test
 /// takes a fresh browser context: its own cookies, nothing shared with another test.
+/// A second Gatehouse, <see cref="Demo"/>, serves the demo app with access tokens that live 5 seconds (see
+/// <see cref="DemoSettings"/>), so every demo journey runs across token expiries.
 /// </summary>
 public sealed class BrowserFixture : IAsyncLifetime
 {
@@ -33,6 +35,24 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public GatehouseKestrelHost Gatehouse { get; private set; } = null!;
 
+    /// <summary>Gatehouse in Development with <see cref="DemoSettings"/>: its demo app at /, the development provider, its own SQLite file.</summary>
+    public GatehouseKestrelHost Demo { get; private set; } = null!;
+
+    /// <summary>
+    /// The demo host's settings. Access tokens live 5 s with no clock skew allowed, so an expired token is refused at
+    /// once and a journey of a few seconds crosses expiries; the reuse leeway is 1 s (the default is 10 s) so that the
+    /// replay test waits one second past it, not ten. Email is a required field, so a development login that shares
+    /// none completes its sign-up on the demo page.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string?> DemoSettings { get; } = new Dictionary<string, string?>
+    {
+        ["Gatehouse:Tokens:AccessTokenLifetime"] = "00:00:05",
+        ["Gatehouse:Tokens:ClockSkew"] = "00:00:00",
+        ["Gatehouse:Tokens:RefreshReuseLeeway"] = "00:00:01",
+        [$"Gatehouse:Social:Providers:{DevelopmentProviderName}:Kind"] = "development",
+        ["Gatehouse:Social:RequiredFields:0"] = "email",
+    };
+
     public IPlaywright Playwright { get; private set; } = null!;
 
     public IBrowser Browser { get; private set; } = null!;
@@ -45,6 +65,8 @@ public sealed class BrowserFixture : IAsyncLifetime
         {
             throw new InvalidOperationException($"Chromium is not at {chromium}: install Debian's chromium package (scripts/test.sh does) or set GATEHOUSE_TEST_CHROMIUM.");
         }
+
+        Assertions.SetDefaultExpectTimeout(StepTimeoutMs);
 
         // Playwright's driver and Chromium start while the servers do.
         var browser = StartBrowserAsync(chromium);
@@ -88,6 +110,10 @@ public sealed class BrowserFixture : IAsyncLifetime
         });
         Gatehouse.StartServer();
         Frontend.Gatehouse = Gatehouse.BaseUrl;
+
+        var demoUrl = new Uri($"http://127.0.0.1:{BrowserTestEnvironment.FreePort()}");
+        Demo = new GatehouseKestrelHost(demoUrl.Port, "Development", [demoUrl], new Dictionary<string, string?>(DemoSettings));
+        Demo.StartServer();
         await WarmUpAsync(cancellationToken);
     }
 
@@ -122,6 +148,11 @@ public sealed class BrowserFixture : IAsyncLifetime
         if (Gatehouse is not null)
         {
             await Gatehouse.DisposeAsync();
+        }
+
+        if (Demo is not null)
+        {
+            await Demo.DisposeAsync();
         }
 
         if (OidcProvider is not null)
