@@ -75,9 +75,10 @@ public sealed partial class WithdrawalService
             // Not the request's token: once committed, the revocation should finish even if the caller hangs up.
             await _sessions.RevokeAllAsync(id, CancellationToken.None);
         }
-        catch (SessionStoreUnavailableException e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            // The outbox revokes them as soon as the store answers; until then the store cannot refresh either.
+            // The withdrawal has committed and is answered as such: the outbox revokes the sessions as soon as the
+            // store answers, and until then the store cannot refresh them either.
             LogImmediateRevocationFailed(_logger, id.Value, e);
         }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Gatehouse.Core.Events;
 using Gatehouse.Server.Storage;
@@ -46,7 +47,8 @@ internal static class OutboxEntries
     {
         ArgumentNullException.ThrowIfNull(gatehouseEvent);
         var body = JsonSerializer.Serialize(
-            new { type = gatehouseEvent.Type, timestamp = gatehouseEvent.Timestamp.ToUniversalTime(), data = gatehouseEvent.Data }, Json);
+            new { type = gatehouseEvent.Type, timestamp = gatehouseEvent.Timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture), data = gatehouseEvent.Data },
+            Json);
         foreach (var endpoint in options.Endpoints)
         {
             var row = Step(OutboxKinds.Webhook, gatehouseEvent.Id, endpoint.Url!, body, now);

@@ -1,6 +1,5 @@
 using Gatehouse.Core.Events;
 using Gatehouse.Server.Outbox;
-using Gatehouse.Server.Storage.Database;
 using Microsoft.Extensions.Options;
 
 namespace Gatehouse.Server.Webhooks;
@@ -27,7 +26,7 @@ internal sealed partial class OutboxEventPublisher(OutboxStore store, OutboxSign
             await store.AddAsync(OutboxEntries.Webhooks(gatehouseEvent, options.CurrentValue, time.GetUtcNow()), cancellationToken);
             signal.Notify();
         }
-        catch (Exception e) when (e is not OperationCanceledException && DatabaseErrors.IsUnavailable(e))
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             LogLost(logger, gatehouseEvent.Type, gatehouseEvent.Id, e);
         }

@@ -53,6 +53,7 @@ public sealed class WithdrawalTests
             Assert.StartsWith("msg_", webhook.Id, StringComparison.Ordinal);
             Assert.InRange(long.Parse(webhook.Timestamp!, System.Globalization.CultureInfo.InvariantCulture), DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeSeconds(), DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1);
             Assert.Equal(["data", "timestamp", "type"], webhook.Json.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+            Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", webhook.Json.GetProperty("timestamp").GetString());
             Assert.False(StandardWebhooks.Verify("whsec_" + Convert.ToBase64String(new byte[32]), webhook.Id, webhook.Timestamp, webhook.Signature, webhook.Body));
             Assert.False(StandardWebhooks.Verify(receiver.Secret, webhook.Id, webhook.Timestamp, webhook.Signature, webhook.Body + " "));
         }
