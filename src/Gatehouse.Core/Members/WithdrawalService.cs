@@ -69,6 +69,7 @@ public sealed partial class WithdrawalService
             return Fail(new Failure(OAuthErrors.InvalidToken, "The member no longer exists."));
         }
 
+        _metrics.Withdrawal("requested");
         LogWithdrawn(_logger, id.Value);
         try
         {

@@ -25,11 +25,13 @@ internal sealed partial class OutboxDispatcher : BackgroundService
     private readonly IOptionsMonitor<OutboxOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<OutboxDispatcher> _logger;
+    private readonly Core.Diagnostics.GatehouseMetrics _metrics;
     private readonly Dictionary<string, IOutboxStep> _steps;
     private readonly SemaphoreSlim _slots;
 
-    public OutboxDispatcher(OutboxStore store, OutboxSignal signal, IEnumerable<IOutboxStep> steps, IOptionsMonitor<OutboxOptions> options, TimeProvider time, ILogger<OutboxDispatcher> logger)
+    public OutboxDispatcher(OutboxStore store, OutboxSignal signal, IEnumerable<IOutboxStep> steps, IOptionsMonitor<OutboxOptions> options, TimeProvider time, Core.Diagnostics.GatehouseMetrics metrics, ILogger<OutboxDispatcher> logger)
     {
+        _metrics = metrics;
         _store = store;
         _signal = signal;
         _options = options;
@@ -156,12 +158,15 @@ internal sealed partial class OutboxDispatcher : BackgroundService
             switch (result.Outcome)
             {
                 case StepOutcome.Done:
+                    _metrics.OutboxStep(entry.Kind, "done");
                     LogDone(_logger, entry.Id, entry.Kind, entry.EventId);
                     break;
                 case StepOutcome.Retry when retryAt is { } at:
+                    _metrics.OutboxStep(entry.Kind, "retry");
                     LogRetry(_logger, entry.Id, entry.Kind, attempts, at, result.Note);
                     break;
                 default:
+                    _metrics.OutboxStep(entry.Kind, "dead");
                     LogDead(_logger, entry.Id, entry.Kind, entry.EventId, attempts, result.Note);
                     break;
             }

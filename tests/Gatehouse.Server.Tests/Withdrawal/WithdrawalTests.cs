@@ -145,9 +145,23 @@ public sealed class WithdrawalTests
         using var client = factory.CreateApiClient();
         using var admin = factory.CreateAdminClient();
         var member = await factory.SignupAsync(client);
+        var before = await DiscoveryTests.ScrapeAsync(client);
         await WithdrawalHost.AssertWithdrawnAsync(client, member.AccessToken);
 
         var dead = await WithdrawalHost.WaitForEntryAsync(admin, "webhook", "dead", e => e.GetProperty("eventType").GetString() == "member.withdrawn");
+
+        // An operator alerts on dead letters: the counter saw this one (meters are process-wide, so compare).
+        var after = await DiscoveryTests.ScrapeAsync(client);
+        for (var attempt = 0; attempt < 20 && DeadWebhooks(after) < DeadWebhooks(before) + 1; attempt++)
+        {
+            await Task.Delay(100, Ct);
+            after = await DiscoveryTests.ScrapeAsync(client);
+        }
+
+        Assert.True(DeadWebhooks(after) >= DeadWebhooks(before) + 1, "gatehouse_outbox_steps_total{kind=\"webhook\",outcome=\"dead\"} did not count the dead letter");
+        Assert.True(
+            DiscoveryTests.Sample(after, "gatehouse_withdrawals_total", "reason=\"requested\"") >= DiscoveryTests.Sample(before, "gatehouse_withdrawals_total", "reason=\"requested\"") + 1,
+            "gatehouse_withdrawals_total did not count the withdrawal");
         var id = dead.GetProperty("id").GetInt64();
         var listed = await WithdrawalHost.GetJsonAsync(admin, "/admin/webhooks/deliveries?status=dead");
         Assert.Contains(listed.EnumerateArray(), e => e.GetProperty("id").GetInt64() == id);
@@ -177,6 +191,11 @@ public sealed class WithdrawalTests
         using var badStatus = await admin.GetAsync(new Uri("/admin/webhooks/deliveries?status=lost", UriKind.Relative), Ct);
         await AssertValidationProblemAsync(badStatus, "status");
     }
+
+    private static double DeadWebhooks(string exposition) =>
+        System.Text.RegularExpressions.Regex.Matches(exposition, @"^gatehouse_outbox_steps_total\{([^}]*)\} (\S+)", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .Where(m => m.Groups[1].Value.Contains("kind=\"webhook\"", StringComparison.Ordinal) && m.Groups[1].Value.Contains("outcome=\"dead\"", StringComparison.Ordinal))
+            .Sum(m => double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
 
     [Fact]
     public async Task Logouts_admin_logouts_and_a_refresh_token_replay_each_tell_the_product()

@@ -8,7 +8,7 @@ namespace Gatehouse.Server.Outbox.Steps;
 /// withdraw when it was the member's last way to log in. The store does either in one transaction that also writes the
 /// follow-up entries (session revocation, webhooks), so this step is done once that commits; a repeat finds nothing linked.
 /// </summary>
-internal sealed partial class ProviderDeprovisionStep(IWithdrawalStore withdrawals, TimeProvider time, ILogger<ProviderDeprovisionStep> logger) : IOutboxStep
+internal sealed partial class ProviderDeprovisionStep(IWithdrawalStore withdrawals, TimeProvider time, Core.Diagnostics.GatehouseMetrics metrics, ILogger<ProviderDeprovisionStep> logger) : IOutboxStep
 {
     public string Kind => OutboxKinds.Deprovision;
 
@@ -21,6 +21,11 @@ internal sealed partial class ProviderDeprovisionStep(IWithdrawalStore withdrawa
         }
 
         var (outcome, member) = await withdrawals.DeprovisionAsync(notice.Provider, notice.Subject, time.GetUtcNow(), cancellationToken);
+        if (outcome == DeprovisionOutcome.Withdrawn)
+        {
+            metrics.Withdrawal("provider_deprovisioned");
+        }
+
         LogHandled(logger, notice.Provider, notice.Reason, outcome, member?.Value);
         return new StepResult(StepOutcome.Done, outcome.ToString());
     }
