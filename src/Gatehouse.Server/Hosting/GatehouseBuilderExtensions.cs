@@ -87,7 +87,7 @@ public static class GatehouseBuilderExtensions
             .AddPrometheusExporter());
         services.AddGatehouseStorage(configuration);
         Outbox.OutboxServiceCollectionExtensions.AddGatehouseOutbox(services, configuration);
-        services.AddSingleton<IValidateOptions<AdminOptions>>(new OptionsValidator<AdminOptions>(_ => FaultPointsOutsideTesting(configuration, environment)));
+        AddValidatedOptions<FaultPointOptions>(services, configuration, FaultPointOptions.Section, o => o.Validate(environment.IsEnvironment("Testing")));
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
         {
@@ -182,15 +182,6 @@ public static class GatehouseBuilderExtensions
     {
         services.AddOptions<T>().Bind(configuration.GetSection(section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<T>>(new OptionsValidator<T>(validate));
-    }
-
-    /// <summary>A fault point stops requests for good: only the crash tests (the Testing environment) may set one.</summary>
-    private static IEnumerable<string> FaultPointsOutsideTesting(ConfigurationManager configuration, IWebHostEnvironment environment)
-    {
-        if (!string.IsNullOrEmpty(configuration[FaultPoints.Key]) && !environment.IsEnvironment("Testing"))
-        {
-            yield return $"{FaultPoints.Key} is for the crash tests only: it is refused outside the Testing environment.";
-        }
     }
 
     /// <summary>The development provider lets anyone say who they are: it may only be enabled in Development (and tests).</summary>
