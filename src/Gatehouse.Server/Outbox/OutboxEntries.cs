@@ -58,7 +58,21 @@ internal static class OutboxEntries
     }
 
     public static OutboxEntryRow Step<T>(string kind, string eventId, string target, T payload, DateTimeOffset now) =>
-        Step(kind, eventId, target, JsonSerializer.Serialize(payload, Json), now);
+        Step(kind, eventId, target, Serialize(payload), now);
+
+    public static string Serialize<T>(T payload) => JsonSerializer.Serialize(payload, Json);
+
+    /// <summary>
+    /// The payload an entry keeps once done: a provider revocation drops its sealed grant, which was kept for that one
+    /// purpose; everything else stays as it was.
+    /// </summary>
+    public static string PayloadWhenDone(OutboxEntryRow entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return entry.Kind == OutboxKinds.RevokeProvider && Read<ProviderRevocation>(entry) is { SealedGrant: not null } revocation
+            ? Serialize(revocation with { SealedGrant = null })
+            : entry.Payload;
+    }
 
     public static T? Read<T>(OutboxEntryRow row) => JsonSerializer.Deserialize<T>(row.Payload, Json);
 

@@ -82,6 +82,7 @@ internal sealed class OutboxStore(IDbContextFactory<GatehouseDbContext> contexts
             _ => (OutboxStatus.Dead, entry.NextAttemptAt, now),
         };
         var error = result.Outcome == StepOutcome.Done ? null : Truncate(result.Note);
+        var payload = result.Outcome == StepOutcome.Done ? OutboxEntries.PayloadWhenDone(entry) : entry.Payload;
         var id = entry.Id;
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -90,6 +91,7 @@ internal sealed class OutboxStore(IDbContextFactory<GatehouseDbContext> contexts
             .ExecuteUpdateAsync(
                 s => s
                     .SetProperty(e => e.Status, status)
+                    .SetProperty(e => e.Payload, payload)
                     .SetProperty(e => e.Attempts, e => e.Attempts + 1)
                     .SetProperty(e => e.NextAttemptAt, next)
                     .SetProperty(e => e.LeaseOwner, (string?)null)

@@ -6,6 +6,8 @@ using Gatehouse.Core.Social;
 using Gatehouse.Server.Social.Revocation;
 using Gatehouse.Server.Tests.Social.Fakes;
 using Gatehouse.Server.Tests.Social.Flow;
+using Gatehouse.Server.Storage.Database;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using static Gatehouse.Server.Tests.Http.HttpTestHelpers;
 
@@ -43,6 +45,13 @@ public sealed class SocialWithdrawalTests(KakaoFake kakao) : IClassFixture<Kakao
         var call = Assert.Single(revoker.Calls);
         Assert.Equal(("kakao", user.Subject), (call.Provider, call.Subject));
         Assert.Equal(grant, call.Grant);
+
+        // Kept for that one purpose: once the provider is told, the outbox keeps no trace of the grant.
+        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<GatehouseDbContext>>().CreateDbContextAsync(Ct);
+        var payloads = await db.OutboxEntries.Where(e => e.Kind == "provider.revoke").Select(e => e.Payload).ToListAsync(Ct);
+        var kept = JsonDocument.Parse(Assert.Single(payloads)).RootElement;
+        Assert.Equal(JsonValueKind.Null, kept.GetProperty("sealedGrant").ValueKind);
+        Assert.Equal(user.Subject, kept.GetProperty("subject").GetString());
     }
 
     [Fact]
