@@ -28,12 +28,11 @@ public sealed record ReceivedWebhook(string? Id, string? Timestamp, string? Sign
 /// </summary>
 public sealed class WebhookReceiver : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private WebApplication? _app;
     private readonly ConcurrentQueue<ReceivedWebhook> _received = new();
     private readonly ConcurrentDictionary<string, int> _inFlight = new(StringComparer.Ordinal);
     private int _overlaps;
 
-    private WebhookReceiver(WebApplication app) => _app = app;
 
     /// <summary>A fresh <c>whsec_</c> secret of 32 random bytes, as an operator would configure it.</summary>
     public string Secret { get; } = "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
@@ -55,15 +54,34 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public static async Task<WebhookReceiver> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var receiver = new WebhookReceiver(app);
-        app.MapPost("/hooks", receiver.HandleAsync);
-        await app.StartAsync();
+        var receiver = new WebhookReceiver();
+        var app = await receiver.ListenAsync("http://127.0.0.1:0");
         receiver.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/hooks";
         return receiver;
+    }
+
+    /// <summary>Stops listening altogether: connections are refused until <see cref="ComeBackAsync"/>.</summary>
+    public async Task GoOfflineAsync()
+    {
+        var app = _app!;
+        _app = null;
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+
+    /// <summary>Listens again on the same address.</summary>
+    public Task ComeBackAsync() => ListenAsync(new Uri(Url).GetLeftPart(UriPartial.Authority));
+
+    private async Task<WebApplication> ListenAsync(string url)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
+        builder.WebHost.UseUrls(url);
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        app.MapPost("/hooks", HandleAsync);
+        await app.StartAsync();
+        _app = app;
+        return app;
     }
 
     /// <summary><c>Gatehouse:Webhooks:Endpoints:&lt;index&gt;:*</c> for this receiver.</summary>
@@ -100,8 +118,10 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        if (_app is not null)
+        {
+            await GoOfflineAsync();
+        }
     }
 
     private async Task HandleAsync(HttpContext context)

@@ -137,6 +137,31 @@ public sealed class WithdrawalTests
     }
 
     [Fact]
+    public async Task A_receiver_that_refuses_connections_for_a_while_gets_the_event_once_it_listens_again()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var factory = await WithdrawalHost.StartAsync(receiver);
+        using var client = factory.CreateApiClient();
+        using var admin = factory.CreateAdminClient();
+        var member = await factory.SignupAsync(client);
+        var sub = Claim(member.AccessToken, "sub");
+        await receiver.WaitForAsync(d => d.Any(r => r.Type == "member.created"), WithdrawalHost.Patience, "member.created");
+        await receiver.GoOfflineAsync();
+
+        await WithdrawalHost.AssertWithdrawnAsync(client, member.AccessToken);
+        var failing = await WithdrawalHost.WaitForEntryAsync(
+            admin, "webhook", "pending", e => e.GetProperty("eventType").GetString() == "member.withdrawn" && e.GetProperty("attempts").GetInt32() >= 2);
+        Assert.StartsWith("No answer", failing.GetProperty("lastError").GetString(), StringComparison.Ordinal);
+
+        await receiver.ComeBackAsync();
+        var delivered = await receiver.WaitForAsync(d => d.Any(r => r.Type == "member.withdrawn"), WithdrawalHost.Patience, "member.withdrawn once listening again");
+        var withdrawn = Assert.Single(delivered, r => r.Type == "member.withdrawn");
+        Assert.Equal(failing.GetProperty("eventId").GetString(), withdrawn.Id);
+        Assert.Equal(sub, withdrawn.Data("memberId"));
+        Assert.True(StandardWebhooks.Verify(receiver.Secret, withdrawn.Id, withdrawn.Timestamp, withdrawn.Signature, withdrawn.Body));
+    }
+
+    [Fact]
     public async Task A_dead_delivery_is_listed_with_its_attempts_and_an_admin_retry_delivers_it()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
