@@ -22,6 +22,13 @@ public sealed class OutboxOptions
 
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// A withdrawal's sessions are revoked a second time this long after the commit: a login that read the member just
+    /// before the commit and created its session just after the first revocation (a password hash takes a while) is
+    /// ended too, without the refresh path ever reading the database.
+    /// </summary>
+    public TimeSpan LateRevocationDelay { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>How long done entries (and their attempts) stay listed before they are deleted; dead ones stay until retried.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
 
@@ -61,6 +68,11 @@ public sealed class OutboxOptions
         if (MaxBackoff > TimeSpan.FromDays(1))
         {
             yield return $"{Section}:MaxBackoff must be at most 1.00:00:00 (was {MaxBackoff}).";
+        }
+
+        if (LateRevocationDelay < TimeSpan.FromSeconds(1) || LateRevocationDelay > TimeSpan.FromHours(1))
+        {
+            yield return $"{Section}:LateRevocationDelay must be between 00:00:01 and 01:00:00 (was {LateRevocationDelay}).";
         }
 
         if (Retention < TimeSpan.FromMinutes(1))

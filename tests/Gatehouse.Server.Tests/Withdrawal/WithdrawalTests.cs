@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using Gatehouse.Server.Tests.Http;
 using Gatehouse.Server.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using static Gatehouse.Server.Tests.Http.HttpTestHelpers;
 
@@ -101,6 +102,27 @@ public sealed class WithdrawalTests
 
         await WithdrawalHost.AssertWithdrawnAsync(client, accessToken, member.Password);
         await AssertRefreshFailsAsync(client, member.RefreshToken);
+    }
+
+    [Fact]
+    public async Task A_login_that_was_in_flight_when_the_withdrawal_committed_is_ended_by_the_late_revocation()
+    {
+        await using var factory = await WithdrawalHost.StartAsync(null, s => s["Gatehouse:Outbox:LateRevocationDelay"] = "00:00:02");
+        using var client = factory.CreateApiClient();
+        using var admin = factory.CreateAdminClient();
+        var member = await factory.SignupAsync(client);
+        var sub = new Core.Members.MemberId(Claim(member.AccessToken, "sub"));
+        await WithdrawalHost.AssertWithdrawnAsync(client, member.AccessToken);
+        await WithdrawalHost.WaitForEntryAsync(admin, "sessions.revoke", "done");
+
+        // The racing login: it read the member before the commit and creates its session only now, after the
+        // request's and the first outbox revocation. The refresh path reads no database, so the session works...
+        var racing = await factory.Services.GetRequiredService<Core.Sessions.SessionService>().StartAsync(sub, "racing login", Ct);
+        var successor = await AssertRefreshWorksAsync(client, racing.RefreshToken);
+
+        // ...until the late revocation ends it.
+        await WithdrawalHost.WaitForEntryAsync(admin, "sessions.revoke", "done", e => e.GetProperty("eventId").GetString()!.EndsWith(":late", StringComparison.Ordinal));
+        await AssertRefreshFailsAsync(client, successor);
     }
 
     [Fact]

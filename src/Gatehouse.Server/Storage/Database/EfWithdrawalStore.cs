@@ -17,6 +17,7 @@ namespace Gatehouse.Server.Storage.Database;
 internal sealed class EfWithdrawalStore(
     IDbContextFactory<GatehouseDbContext> contexts,
     IOptionsMonitor<WebhookOptions> webhooks,
+    IOptionsMonitor<OutboxOptions> outbox,
     OutboxSignal signal,
     FaultPoints faults) : IWithdrawalStore
 {
@@ -94,7 +95,8 @@ internal sealed class EfWithdrawalStore(
     /// <summary>
     /// Deletes the personal data and identities (sealed grants with them) and every database session, keeps the row as a
     /// tombstone, and writes the outbox: revoke the sessions (Redis), revoke each provider but <paramref name="skipProvider"/>
-    /// (the sealed grant copied into the entry, since the identity row goes), and the webhooks.
+    /// (the sealed grant copied into the entry, since the identity row goes), and the webhooks. Sessions are revoked twice:
+    /// now, and once more after <see cref="OutboxOptions.LateRevocationDelay"/> for logins that were in flight.
     /// </summary>
     private async Task TombstoneAsync(GatehouseDbContext db, MemberRow row, string reason, string? skipProvider, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -120,6 +122,9 @@ internal sealed class EfWithdrawalStore(
         var withdrawn = MemberEvents.Withdrawn(row.PublicId, reason, now);
         var revoked = MemberEvents.SessionsRevoked(row.PublicId, null, RevocationReasons.Withdrawal, now);
         db.OutboxEntries.Add(OutboxEntries.Step(OutboxKinds.RevokeSessions, withdrawn.Id, row.PublicId, new { memberId = row.PublicId }, now));
+        var late = OutboxEntries.Step(OutboxKinds.RevokeSessions, withdrawn.Id + ":late", row.PublicId, new { memberId = row.PublicId }, now);
+        late.NextAttemptAt = StoredTime.Normalize(now + outbox.CurrentValue.LateRevocationDelay);
+        db.OutboxEntries.Add(late);
         foreach (var identity in identities.Where(i => !string.Equals(i.Provider, skipProvider, StringComparison.Ordinal)))
         {
             db.OutboxEntries.Add(OutboxEntries.Step(
