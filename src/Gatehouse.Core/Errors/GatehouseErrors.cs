@@ -20,4 +20,8 @@ public static class GatehouseErrors
     public const string UnsupportedMediaType = "unsupported_media_type";
     public const string MethodNotAllowed = "method_not_allowed";
     public const string InternalError = "internal_error";
+    public const string Conflict = "conflict";
+
+    /// <summary>The action needs a recent login (or the password sent again): the token is valid but not fresh enough.</summary>
+    public const string ReauthenticationRequired = "reauthentication_required";
 }

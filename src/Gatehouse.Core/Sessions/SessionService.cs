@@ -1,5 +1,6 @@
 using Gatehouse.Core.Diagnostics;
 using Gatehouse.Core.Errors;
+using Gatehouse.Core.Events;
 using Gatehouse.Core.Members;
 using Gatehouse.Core.Tokens;
 using Microsoft.Extensions.Logging;
@@ -23,9 +24,11 @@ public sealed partial class SessionService
     private readonly TimeProvider _time;
     private readonly GatehouseMetrics _metrics;
     private readonly ILogger<SessionService> _logger;
+    private readonly IEventPublisher _events;
 
-    public SessionService(IRefreshSessionStore store, RefreshTokenCodec codec, AccessTokenIssuer issuer, IOptionsMonitor<TokenOptions> options, TimeProvider time, GatehouseMetrics metrics, ILogger<SessionService> logger)
+    public SessionService(IRefreshSessionStore store, RefreshTokenCodec codec, AccessTokenIssuer issuer, IOptionsMonitor<TokenOptions> options, TimeProvider time, GatehouseMetrics metrics, ILogger<SessionService> logger, IEventPublisher events)
     {
+        _events = events;
         _store = store;
         _codec = codec;
         _issuer = issuer;
@@ -44,7 +47,7 @@ public sealed partial class SessionService
         var refresh = _codec.CreateInitial(id);
         var session = new RefreshSession(id, memberId, now, now, now + options.RefreshIdleLifetime, now + options.RefreshAbsoluteLifetime, CondenseUserAgent(userAgent));
         await _store.CreateAsync(new NewRefreshSession(session, refresh.Hash), cancellationToken);
-        return new TokenGrant(_issuer.Issue(memberId, id), refresh.Value, session);
+        return new TokenGrant(_issuer.Issue(memberId, id, now), refresh.Value, session);
     }
 
     /// <summary>Exchanges a refresh token for a new access token and the token's successor.</summary>
@@ -66,7 +69,7 @@ public sealed partial class SessionService
         {
             case RotationOutcome.Rotated:
                 _metrics.Refresh("rotated");
-                return new TokenGrant(_issuer.Issue(result.Session!.MemberId, result.Session.Id), successor.Value, result.Session);
+                return new TokenGrant(_issuer.Issue(result.Session!.MemberId, result.Session.Id, result.Session.CreatedAt), successor.Value, result.Session);
 
             case RotationOutcome.WithinLeeway:
                 // The same successor the winning request received: derived again from the presented token and the
@@ -75,14 +78,14 @@ public sealed partial class SessionService
                 if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(same.Hash, result.CurrentHash))
                 {
                     await _store.RevokeAsync(presented.SessionId, cancellationToken);
-                    return Reused(presented.SessionId, result.Session?.MemberId);
+                    return await ReusedAsync(presented.SessionId, result.Session?.MemberId, cancellationToken);
                 }
 
                 _metrics.Refresh("leeway");
-                return new TokenGrant(_issuer.Issue(result.Session!.MemberId, result.Session.Id), same.Value, result.Session);
+                return new TokenGrant(_issuer.Issue(result.Session!.MemberId, result.Session.Id, result.Session.CreatedAt), same.Value, result.Session);
 
             case RotationOutcome.Reused:
-                return Reused(presented.SessionId, result.RevokedMember);
+                return await ReusedAsync(presented.SessionId, result.RevokedMember, cancellationToken);
 
             default:
                 _metrics.Refresh("not_found");
@@ -91,27 +94,73 @@ public sealed partial class SessionService
     }
 
     /// <summary>Ends the session a refresh token belongs to; true if there was one. Idempotent.</summary>
-    public async Task<bool> EndAsync(string? refreshToken, CancellationToken cancellationToken) =>
-        _codec.TryParse(refreshToken, out var parsed) && await _store.RevokeAsync(parsed.SessionId, cancellationToken);
-
-    /// <summary>Ends one of a member's sessions; a session of someone else is treated as absent.</summary>
-    public async Task<bool> EndAsync(MemberId owner, SessionId sessionId, CancellationToken cancellationToken)
+    public async Task<bool> EndAsync(string? refreshToken, CancellationToken cancellationToken)
     {
-        var session = await _store.FindAsync(sessionId, cancellationToken);
-        return session is not null && session.MemberId == owner && await _store.RevokeAsync(sessionId, cancellationToken);
+        if (!_codec.TryParse(refreshToken, out var parsed))
+        {
+            return false;
+        }
+
+        // The owner is read only when someone listens for session.revoked: a logout needs no read otherwise.
+        var owner = _events.IsEnabled ? (await _store.FindAsync(parsed.SessionId, cancellationToken))?.MemberId : null;
+        if (!await _store.RevokeAsync(parsed.SessionId, cancellationToken))
+        {
+            return false;
+        }
+
+        if (owner is { } member)
+        {
+            await PublishRevokedAsync(member, parsed.SessionId, RevocationReasons.Logout, cancellationToken);
+        }
+
+        return true;
     }
 
-    public Task<int> EndAllAsync(MemberId memberId, CancellationToken cancellationToken) => _store.RevokeAllAsync(memberId, cancellationToken);
+    /// <summary>Ends one of a member's sessions; a session of someone else is treated as absent.</summary>
+    /// <param name="reason">For <c>session.revoked</c>: <see cref="RevocationReasons.Logout"/> or <see cref="RevocationReasons.SessionDeleted"/>.</param>
+    public async Task<bool> EndAsync(MemberId owner, SessionId sessionId, string reason, CancellationToken cancellationToken)
+    {
+        var session = await _store.FindAsync(sessionId, cancellationToken);
+        if (session is null || session.MemberId != owner || !await _store.RevokeAsync(sessionId, cancellationToken))
+        {
+            return false;
+        }
+
+        await PublishRevokedAsync(owner, sessionId, reason, cancellationToken);
+        return true;
+    }
+
+    /// <param name="reason">For <c>session.revoked</c>: <see cref="RevocationReasons.LogoutAll"/> or <see cref="RevocationReasons.Admin"/>.</param>
+    public async Task<int> EndAllAsync(MemberId memberId, string reason, CancellationToken cancellationToken)
+    {
+        var ended = await _store.RevokeAllAsync(memberId, cancellationToken);
+        if (ended > 0)
+        {
+            await PublishRevokedAsync(memberId, null, reason, cancellationToken);
+        }
+
+        return ended;
+    }
 
     public Task<IReadOnlyList<RefreshSession>> ListAsync(MemberId memberId, CancellationToken cancellationToken) => _store.ListByMemberAsync(memberId, cancellationToken);
 
-    private Failure Reused(SessionId sessionId, MemberId? memberId)
+    private async Task<Failure> ReusedAsync(SessionId sessionId, MemberId? memberId, CancellationToken cancellationToken)
     {
         _metrics.Refresh("reused");
         _metrics.ReuseDetected();
         LogReuse(_logger, sessionId.Value, memberId?.Value);
+        if (_events.IsEnabled)
+        {
+            await _events.PublishAsync(MemberEvents.RefreshTokenReused(memberId?.Value, sessionId.Value, _time.GetUtcNow()), cancellationToken);
+        }
+
         return InvalidGrant("The refresh token was already used; the session has been revoked.");
     }
+
+    private Task PublishRevokedAsync(MemberId member, SessionId? sessionId, string reason, CancellationToken cancellationToken) =>
+        _events.IsEnabled
+            ? _events.PublishAsync(MemberEvents.SessionsRevoked(member.Value, sessionId?.Value, reason, _time.GetUtcNow()), cancellationToken)
+            : Task.CompletedTask;
 
     private Failure InvalidGrant(string description)
     {

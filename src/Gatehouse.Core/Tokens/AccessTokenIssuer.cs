@@ -23,7 +23,11 @@ public sealed class AccessTokenIssuer
         _time = time;
     }
 
-    public AccessToken Issue(MemberId subject, SessionId sessionId)
+    /// <param name="authTime">
+    /// When the member logged in (OpenID Connect's <c>auth_time</c>): the session's creation, which every refresh carries
+    /// forward, so a refreshed token does not pass for a fresh login. Defaults to now.
+    /// </param>
+    public AccessToken Issue(MemberId subject, SessionId sessionId, DateTimeOffset? authTime = null)
     {
         var options = _options.CurrentValue;
         var now = _time.GetUtcNow();
@@ -40,8 +44,9 @@ public sealed class AccessTokenIssuer
             IssuedAt = issuedAt.UtcDateTime,
             Expires = expiresAt.UtcDateTime,
             SigningCredentials = _keys.GetSigningCredentials(),
-            Claims = new Dictionary<string, object>(3, StringComparer.Ordinal)
+            Claims = new Dictionary<string, object>(4, StringComparer.Ordinal)
             {
+                [JwtRegisteredClaimNames.AuthTime] = (authTime ?? issuedAt).ToUnixTimeSeconds(),
                 [JwtRegisteredClaimNames.Sub] = subject.Value,
                 ["sid"] = sessionId.Value,
                 [JwtRegisteredClaimNames.Jti] = Base64Id.New(),

@@ -15,6 +15,13 @@ internal static class ClientInfoExtensions
     public static MemberId? GetMemberId(this HttpContext context) =>
         MemberId.TryParse(context.User.FindFirst("sub")?.Value, out var id) ? id : null;
 
+    /// <summary>The access token's <c>auth_time</c>: when the member logged in (refreshed tokens carry it forward).</summary>
+    public static DateTimeOffset? GetAuthTime(this HttpContext context) =>
+        long.TryParse(context.User.FindFirst("auth_time")?.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            && seconds is > 0 and < 253402300800
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : null;
+
     public static SessionId? GetSessionId(this HttpContext context) =>
         SessionId.TryParse(context.User.FindFirst("sid")?.Value, out var id) ? id : null;
 }

@@ -86,6 +86,8 @@ public static class GatehouseBuilderExtensions
             .AddMeter(GatehouseMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
             .AddPrometheusExporter());
         services.AddGatehouseStorage(configuration);
+        Outbox.OutboxServiceCollectionExtensions.AddGatehouseOutbox(services, configuration);
+        AddValidatedOptions<FaultPointOptions>(services, configuration, FaultPointOptions.Section, o => o.Validate(environment.IsEnvironment("Testing")));
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
         {

@@ -60,10 +60,10 @@ internal static class Problems
         SocialErrors.ProviderError or SocialErrors.InvalidIdToken => StatusCodes.Status502BadGateway,
         SocialErrors.IdentityTaken or SocialErrors.ProviderAlreadyLinked or SocialErrors.LastLoginMethod => StatusCodes.Status409Conflict,
         GatehouseErrors.InvalidCredentials or OAuthErrors.InvalidGrant or OAuthErrors.InvalidToken or GatehouseErrors.Unauthorized => StatusCodes.Status401Unauthorized,
-        GatehouseErrors.Forbidden or GatehouseErrors.OriginNotAllowed => StatusCodes.Status403Forbidden,
+        GatehouseErrors.Forbidden or GatehouseErrors.OriginNotAllowed or GatehouseErrors.ReauthenticationRequired => StatusCodes.Status403Forbidden,
         GatehouseErrors.NotFound => StatusCodes.Status404NotFound,
         GatehouseErrors.MethodNotAllowed => StatusCodes.Status405MethodNotAllowed,
-        GatehouseErrors.EmailTaken => StatusCodes.Status409Conflict,
+        GatehouseErrors.EmailTaken or GatehouseErrors.Conflict => StatusCodes.Status409Conflict,
         GatehouseErrors.PayloadTooLarge => StatusCodes.Status413PayloadTooLarge,
         GatehouseErrors.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
         GatehouseErrors.RateLimited => StatusCodes.Status429TooManyRequests,
@@ -97,6 +97,7 @@ internal static class Problems
         GatehouseErrors.OriginNotAllowed => "The request's origin is not allowed.",
         GatehouseErrors.EmailTaken => "The email is already registered.",
         GatehouseErrors.NotFound => "Not found.",
+        GatehouseErrors.ReauthenticationRequired => "A recent login is required.",
         _ => error.Replace('_', ' '),
     };
 }

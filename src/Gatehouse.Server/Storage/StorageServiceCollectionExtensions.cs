@@ -122,14 +122,29 @@ public static class StorageServiceCollectionExtensions
         if (string.Equals(provider, DatabaseOptions.Postgres, StringComparison.OrdinalIgnoreCase))
         {
             services.AddPooledDbContextFactory<PostgresGatehouseDbContext>((sp, builder) =>
-                DatabaseSetup.UsePostgres(builder, sp.GetRequiredService<IOptions<DatabaseOptions>>().Value));
+            {
+                DatabaseSetup.UsePostgres(builder, sp.GetRequiredService<IOptions<DatabaseOptions>>().Value);
+                AddInterceptors(sp, builder);
+            });
             services.TryAddSingleton<IDbContextFactory<GatehouseDbContext>, GatehouseDbContextFactory<PostgresGatehouseDbContext>>();
         }
         else
         {
             services.AddPooledDbContextFactory<SqliteGatehouseDbContext>((sp, builder) =>
-                DatabaseSetup.UseSqlite(builder, sp.GetRequiredService<IOptions<DatabaseOptions>>().Value));
+            {
+                DatabaseSetup.UseSqlite(builder, sp.GetRequiredService<IOptions<DatabaseOptions>>().Value);
+                AddInterceptors(sp, builder);
+            });
             services.TryAddSingleton<IDbContextFactory<GatehouseDbContext>, GatehouseDbContextFactory<SqliteGatehouseDbContext>>();
+        }
+    }
+
+    /// <summary>The sign-up interceptor that writes <c>member.created</c> to the outbox, when the outbox is registered (the host; not bare store tests).</summary>
+    private static void AddInterceptors(IServiceProvider services, DbContextOptionsBuilder builder)
+    {
+        if (services.GetService<Webhooks.MemberCreatedInterceptor>() is { } memberCreated)
+        {
+            builder.AddInterceptors(memberCreated);
         }
     }
 }

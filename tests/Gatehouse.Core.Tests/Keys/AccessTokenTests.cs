@@ -44,7 +44,7 @@ public sealed class AccessTokenTests
         var token = new JsonWebToken(TestTokens.Issue(out _));
         Assert.Equal("ES256", token.Alg);
         Assert.Equal("at+jwt", token.Typ);
-        Assert.Equal(["aud", "exp", "iat", "iss", "jti", "sid", "sub"], token.Claims.Select(c => c.Type).Distinct().Order(StringComparer.Ordinal));
+        Assert.Equal(["aud", "auth_time", "exp", "iat", "iss", "jti", "sid", "sub"], token.Claims.Select(c => c.Type).Distinct().Order(StringComparer.Ordinal));
         Assert.Equal(900, (token.ValidTo - token.IssuedAt).TotalSeconds);
     }
 }

@@ -53,7 +53,7 @@ public sealed class AccessTokenTests : IClassFixture<GatehouseFixture>
     }
 
     [Fact]
-    public async Task The_claims_are_exactly_iss_aud_sub_sid_jti_iat_exp_with_a_15_minute_lifetime()
+    public async Task The_claims_are_exactly_iss_aud_sub_sid_jti_iat_exp_auth_time_with_a_15_minute_lifetime()
     {
         using var client = _factory.CreateApiClient();
         var before = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
@@ -62,12 +62,13 @@ public sealed class AccessTokenTests : IClassFixture<GatehouseFixture>
         var payload = JsonDocument.Parse(Base64UrlEncoder.Decode(member.AccessToken.Split('.')[1])).RootElement;
 
         var names = payload.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal).ToArray();
-        Assert.Equal(["aud", "exp", "iat", "iss", "jti", "sid", "sub"], names);
+        Assert.Equal(["aud", "auth_time", "exp", "iat", "iss", "jti", "sid", "sub"], names);
         Assert.Equal(GatehouseFactory.Issuer, payload.GetProperty("iss").GetString());
         Assert.Equal("gatehouse", payload.GetProperty("aud").GetString());
         var iat = payload.GetProperty("iat").GetInt64();
         Assert.Equal(900, payload.GetProperty("exp").GetInt64() - iat);
         Assert.InRange(iat, before - 1, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1);
+        Assert.Equal(iat, payload.GetProperty("auth_time").GetInt64());
         Assert.Matches("^[A-Za-z0-9_-]{22}$", payload.GetProperty("sid").GetString());
         Assert.False(string.IsNullOrEmpty(payload.GetProperty("jti").GetString()));
     }

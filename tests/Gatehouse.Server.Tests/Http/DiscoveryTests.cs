@@ -155,6 +155,10 @@ public sealed class DiscoveryTests : IClassFixture<GatehouseFixture>
         Assert.Contains("/auth/social/{provider}/unlink", paths);
         Assert.Contains("/auth/social/{provider}/notifications", paths);
         Assert.Contains("/members/me/identities/{provider}", paths);
+        Assert.Contains("/admin/webhooks/deliveries", paths);
+        Assert.Contains("/admin/webhooks/deliveries/{id}/retry", paths);
+        Assert.Contains("/admin/outbox/entries", paths);
+        Assert.Equal(JsonValueKind.Object, body.GetProperty("paths").GetProperty("/members/me").GetProperty("delete").ValueKind);
 
         // The development provider is never part of the described API, even where it is mapped.
         Assert.DoesNotContain(paths, p => p.StartsWith("/dev/", StringComparison.Ordinal));

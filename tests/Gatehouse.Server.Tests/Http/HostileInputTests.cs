@@ -159,7 +159,7 @@ public sealed class HostileInputTests : IClassFixture<GatehouseFixture>
     [Theory]
     [InlineData("GET", "/auth/login")]
     [InlineData("PUT", "/auth/signup")]
-    [InlineData("DELETE", "/members/me")]
+    [InlineData("PUT", "/members/me")]
     [InlineData("POST", "/.well-known/jwks.json")]
     public async Task A_wrong_method_is_405_method_not_allowed(string method, string path)
     {

@@ -36,6 +36,12 @@ public sealed class GatehouseFactory : WebApplicationFactory<Program>, IAsyncLif
 
     public string? PostgresConnectionString { get; private set; }
 
+    /// <summary>Services a test adds to the host (a real test collaborator where the product has an extension point).</summary>
+    public Action<IServiceCollection>? TestServices { get; init; }
+
+    /// <summary>Set before <see cref="InitializeAsync"/>: use this database instead of a fresh one (two hosts of one deployment).</summary>
+    public GatehouseFactory? ShareStorageWith { get; init; }
+
     public string? RedisPrefix { get; private set; }
 
     public async ValueTask InitializeAsync()
@@ -46,7 +52,17 @@ public sealed class GatehouseFactory : WebApplicationFactory<Program>, IAsyncLif
         Settings["Gatehouse:Frontend:Origins:0"] = "https://app.example.test";
         Settings["Gatehouse:RateLimits:CredentialRequestsPerSecond"] = "10000";
         Settings["Gatehouse:RateLimits:CredentialBurst"] = "10000";
-        if (TestEnvironment.IsDistributed)
+        if (ShareStorageWith is { } other)
+        {
+            foreach (var key in new[] { "Gatehouse:Keys:MasterKey", "Gatehouse:Database:Provider", "ConnectionStrings:Gatehouse", "Gatehouse:Sessions:Store", "ConnectionStrings:Redis", "Gatehouse:Redis:KeyPrefix" })
+            {
+                if (other.Settings.TryGetValue(key, out var value))
+                {
+                    Settings[key] = value;
+                }
+            }
+        }
+        else if (TestEnvironment.IsDistributed)
         {
             PostgresConnectionString = await TestEnvironment.CreatePostgresDatabaseAsync();
             RedisPrefix = TestEnvironment.NewRedisPrefix();
@@ -78,6 +94,11 @@ public sealed class GatehouseFactory : WebApplicationFactory<Program>, IAsyncLif
         if (Time is not null)
         {
             builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Time)));
+        }
+
+        if (TestServices is not null)
+        {
+            builder.ConfigureServices(TestServices);
         }
     }
 

@@ -22,7 +22,7 @@ internal static class AdminEndpoints
         group.MapPost("/members/{id}/logout", ForceLogoutAsync).WithSummary("End every session of a member (forced logout).");
         group.MapGet("/keys", ListKeys).WithSummary("The signing keys and their schedule (public data only).");
         group.MapPost("/keys/rotate", RotateKeyAsync).WithSummary("Start a signing-key rotation now.");
-        return group;
+        return group.MapOutboxAdminEndpoints();
     }
 
     internal static async Task<Results<Ok<MemberResponse>, ProblemHttpResult>> FindMemberAsync(
@@ -46,7 +46,7 @@ internal static class AdminEndpoints
             return Problems.From(GatehouseErrors.NotFound, "No such member.", context);
         }
 
-        return TypedResults.Ok(new ForcedLogoutResponse(await sessions.EndAllAsync(memberId, cancellationToken)));
+        return TypedResults.Ok(new ForcedLogoutResponse(await sessions.EndAllAsync(memberId, Core.Events.RevocationReasons.Admin, cancellationToken)));
     }
 
     internal static Ok<SigningKeyResponse[]> ListKeys(SigningKeyRing ring) =>

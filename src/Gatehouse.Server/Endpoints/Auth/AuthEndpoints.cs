@@ -1,4 +1,5 @@
 using Gatehouse.Core.Errors;
+using Gatehouse.Core.Events;
 using Gatehouse.Core.Members;
 using Gatehouse.Core.Sessions;
 using Gatehouse.Core.Social;
@@ -112,7 +113,7 @@ internal static class AuthEndpoints
         }
         else if (await MemberAuthentication.AuthenticateAsync(context) is { } member && context.GetSessionId() is { } sid)
         {
-            await sessions.EndAsync(member, sid, cancellationToken);
+            await sessions.EndAsync(member, sid, RevocationReasons.Logout, cancellationToken);
         }
 
         transport.Clear(context);
@@ -121,7 +122,7 @@ internal static class AuthEndpoints
 
     internal static async Task<NoContent> LogoutAllAsync(HttpContext context, SessionService sessions, RefreshTokenTransport transport, CancellationToken cancellationToken)
     {
-        await sessions.EndAllAsync(context.GetMemberId()!.Value, cancellationToken);
+        await sessions.EndAllAsync(context.GetMemberId()!.Value, RevocationReasons.LogoutAll, cancellationToken);
         transport.Clear(context);
         return TypedResults.NoContent();
     }
@@ -135,7 +136,7 @@ internal static class AuthEndpoints
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> RevokeSessionAsync(string id, HttpContext context, SessionService sessions, CancellationToken cancellationToken)
     {
-        if (!SessionId.TryParse(id, out var sessionId) || !await sessions.EndAsync(context.GetMemberId()!.Value, sessionId, cancellationToken))
+        if (!SessionId.TryParse(id, out var sessionId) || !await sessions.EndAsync(context.GetMemberId()!.Value, sessionId, RevocationReasons.SessionDeleted, cancellationToken))
         {
             return Problems.From(GatehouseErrors.NotFound, "The member has no such session.", context);
         }

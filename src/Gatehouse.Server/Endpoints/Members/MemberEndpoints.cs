@@ -17,6 +17,9 @@ public sealed record MemberResponse(string Id, string? Email, string Nickname, D
 
 public sealed record UpdateMemberRequest(string? Nickname);
 
+/// <param name="Password">The member's password, sent again when the last login is older than 10 minutes.</param>
+public sealed record WithdrawRequest(string? Password);
+
 /// <summary><c>/members/me</c>: the member's own profile; <c>id</c> equals the access token's <c>sub</c>.</summary>
 internal static class MemberEndpoints
 {
@@ -26,6 +29,10 @@ internal static class MemberEndpoints
             .RequireAuthorization(GatehouseBuilderExtensions.MemberPolicy);
         group.MapGet("/me", GetAsync).WithSummary("The member's profile.");
         group.MapPatch("/me", UpdateAsync).WithSummary("Change the member's nickname.");
+        group.MapDelete("/me", WithdrawAsync)
+            .Accepts<WithdrawRequest>(isOptional: true, "application/json")
+            .WithSummary("Withdraw: delete the member's personal data now; sessions, providers and webhooks follow (202).")
+            .WithDescription("Needs a login within the last 10 minutes (the access token's auth_time) or, for members with a password, {\"password\": \"…\"}; otherwise 403 reauthentication_required. See docs/withdrawal.md.");
         group.MapDelete("/me/identities/{provider}", UnlinkAsync).WithSummary("Unlink a social provider, unless it is the member's last way to log in.");
         return group;
     }
@@ -35,7 +42,7 @@ internal static class MemberEndpoints
         var id = context.GetMemberId()!.Value;
         var member = await accounts.FindAsync(id, cancellationToken);
         return member is null
-            ? Problems.From(GatehouseErrors.NotFound, "The member no longer exists.", context)
+            ? Problems.From(OAuthErrors.InvalidToken, "The member no longer exists (withdrawn).", context)
             : TypedResults.Ok(MemberResponse.From(member, await social.ListIdentitiesAsync(id, cancellationToken)));
     }
 
@@ -47,6 +54,30 @@ internal static class MemberEndpoints
         return result.IsSuccess
             ? TypedResults.Ok(MemberResponse.From(result.Value, await social.ListIdentitiesAsync(id, cancellationToken)))
             : Problems.From(result.Failure, context);
+    }
+
+    internal static async Task<Results<Accepted, ProblemHttpResult>> WithdrawAsync(HttpContext context, WithdrawalService withdrawals, CancellationToken cancellationToken)
+    {
+        string? password = null;
+        if (context.Request.ContentLength != 0 && (context.Request.ContentLength is not null || context.Request.Headers.TransferEncoding.Count > 0))
+        {
+            if (!context.Request.HasJsonContentType())
+            {
+                return Problems.From(GatehouseErrors.UnsupportedMediaType, "Send the password as JSON: {\"password\": \"…\"}.", context);
+            }
+
+            try
+            {
+                password = (await context.Request.ReadFromJsonAsync<WithdrawRequest>(cancellationToken))?.Password;
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                return Problems.From(Failure.Validation("password", "The body is not JSON of the form {\"password\": \"…\"}."), context);
+            }
+        }
+
+        var failure = await withdrawals.WithdrawAsync(context.GetMemberId()!.Value, context.GetAuthTime(), password, context.GetClientInfo(), cancellationToken);
+        return failure is null ? TypedResults.Accepted((string?)null) : Problems.From(failure, context);
     }
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> UnlinkAsync(string provider, HttpContext context, SocialAccountService social, CancellationToken cancellationToken)

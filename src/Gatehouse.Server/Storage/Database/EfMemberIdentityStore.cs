@@ -107,7 +107,7 @@ internal sealed class EfMemberIdentityStore(IDbContextFactory<GatehouseDbContext
         for (var attempt = 1; ; attempt++)
         {
             await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-            var memberId = await db.Members.Where(m => m.PublicId == publicId).Select(m => (long?)m.Id).SingleOrDefaultAsync(cancellationToken);
+            var memberId = await db.Members.Where(m => m.PublicId == publicId && m.WithdrawnAt == null).Select(m => (long?)m.Id).SingleOrDefaultAsync(cancellationToken);
             if (memberId is not { } id)
             {
                 return LinkOutcome.MemberMissing;

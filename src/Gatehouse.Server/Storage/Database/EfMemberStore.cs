@@ -9,7 +9,8 @@ internal sealed class EfMemberStore(IDbContextFactory<GatehouseDbContext> contex
     public async Task<Member?> FindByIdAsync(MemberId id, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var row = await db.Members.AsNoTracking().SingleOrDefaultAsync(m => m.PublicId == id.Value, cancellationToken);
+        // A withdrawn member's row is a tombstone: to everyone who asks by id, the member is gone.
+        var row = await db.Members.AsNoTracking().SingleOrDefaultAsync(m => m.PublicId == id.Value && m.WithdrawnAt == null, cancellationToken);
         return row is null ? null : ToMember(row);
     }
 
@@ -52,7 +53,7 @@ internal sealed class EfMemberStore(IDbContextFactory<GatehouseDbContext> contex
         var updatedAt = StoredTime.Normalize(member.UpdatedAt);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var updated = await db.Members
-            .Where(m => m.PublicId == id)
+            .Where(m => m.PublicId == id && m.WithdrawnAt == null)
             .ExecuteUpdateAsync(
                 s => s
                     .SetProperty(m => m.Email, member.Email)

@@ -24,6 +24,10 @@ internal abstract class GatehouseDbContext : DbContext
 
     public DbSet<OneTimeTicketRow> OneTimeTickets => Set<OneTimeTicketRow>();
 
+    public DbSet<OutboxEntryRow> OutboxEntries => Set<OutboxEntryRow>();
+
+    public DbSet<OutboxAttemptRow> OutboxAttempts => Set<OutboxAttemptRow>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);
@@ -40,6 +44,7 @@ internal abstract class GatehouseDbContext : DbContext
             member.Property(m => m.PasswordHash).HasColumnName("password_hash");
             member.Property(m => m.CreatedAt).HasColumnName("created_at");
             member.Property(m => m.UpdatedAt).HasColumnName("updated_at");
+            member.Property(m => m.WithdrawnAt).HasColumnName("withdrawn_at");
             member.HasIndex(m => m.PublicId).IsUnique().HasDatabaseName("ix_members_public_id");
 
             // Both SQLite and PostgreSQL treat NULLs as distinct in a unique index, so members without an email
@@ -97,6 +102,7 @@ internal abstract class GatehouseDbContext : DbContext
             identity.Property(i => i.Picture).HasColumnName("picture");
             identity.Property(i => i.LinkedAt).HasColumnName("linked_at");
             identity.Property(i => i.LastLoginAt).HasColumnName("last_login_at");
+            identity.Property(i => i.SealedGrant).HasColumnName("sealed_grant");
             identity.HasOne(i => i.Member)
                 .WithMany()
                 .HasForeignKey(i => i.MemberId)
@@ -119,6 +125,51 @@ internal abstract class GatehouseDbContext : DbContext
 
             // For the sweeper.
             ticket.HasIndex(t => t.ExpiresAt).HasDatabaseName("ix_one_time_tickets_expires_at");
+        });
+
+        modelBuilder.Entity<OutboxEntryRow>(entry =>
+        {
+            entry.ToTable("outbox_entries");
+            entry.HasKey(e => e.Id).HasName("pk_outbox_entries");
+            entry.Property(e => e.Id).HasColumnName("id").ValueGeneratedOnAdd();
+            entry.Property(e => e.EventId).HasColumnName("event_id");
+            entry.Property(e => e.Kind).HasColumnName("kind");
+            entry.Property(e => e.EventType).HasColumnName("event_type");
+            entry.Property(e => e.Target).HasColumnName("target");
+            entry.Property(e => e.Payload).HasColumnName("payload");
+            entry.Property(e => e.Status).HasColumnName("status");
+            entry.Property(e => e.Attempts).HasColumnName("attempts");
+            entry.Property(e => e.NextAttemptAt).HasColumnName("next_attempt_at");
+            entry.Property(e => e.LeaseOwner).HasColumnName("lease_owner");
+            entry.Property(e => e.LeaseExpiresAt).HasColumnName("lease_expires_at");
+            entry.Property(e => e.LastError).HasColumnName("last_error");
+            entry.Property(e => e.CreatedAt).HasColumnName("created_at");
+            entry.Property(e => e.CompletedAt).HasColumnName("completed_at");
+
+            // One step per (event, kind, target): writing it twice is a no-op, so every step is idempotent by event id.
+            entry.HasIndex(e => new { e.EventId, e.Kind, e.Target }).IsUnique().HasDatabaseName("ix_outbox_entries_event_id_kind_target");
+
+            // The dispatcher's claim: pending entries that are due.
+            entry.HasIndex(e => new { e.Status, e.NextAttemptAt }).HasDatabaseName("ix_outbox_entries_status_next_attempt_at");
+        });
+
+        modelBuilder.Entity<OutboxAttemptRow>(attempt =>
+        {
+            attempt.ToTable("outbox_attempts");
+            attempt.HasKey(a => a.Id).HasName("pk_outbox_attempts");
+            attempt.Property(a => a.Id).HasColumnName("id").ValueGeneratedOnAdd();
+            attempt.Property(a => a.EntryId).HasColumnName("entry_id");
+            attempt.Property(a => a.AttemptedAt).HasColumnName("attempted_at");
+            attempt.Property(a => a.DurationMs).HasColumnName("duration_ms");
+            attempt.Property(a => a.Outcome).HasColumnName("outcome");
+            attempt.Property(a => a.StatusCode).HasColumnName("status_code");
+            attempt.Property(a => a.Error).HasColumnName("error");
+            attempt.HasOne<OutboxEntryRow>()
+                .WithMany()
+                .HasForeignKey(a => a.EntryId)
+                .HasConstraintName("fk_outbox_attempts_outbox_entries_entry_id")
+                .OnDelete(DeleteBehavior.Cascade);
+            attempt.HasIndex(a => a.EntryId).HasDatabaseName("ix_outbox_attempts_entry_id");
         });
     }
 }

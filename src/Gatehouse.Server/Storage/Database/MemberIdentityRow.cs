@@ -27,4 +27,10 @@ internal sealed class MemberIdentityRow
     public DateTimeOffset LinkedAt { get; set; }
 
     public DateTimeOffset LastLoginAt { get; set; }
+
+    /// <summary>
+    /// What the provider handed back at login that revoking it later needs (its token), sealed with the master key
+    /// (<see cref="Core.Social.IProviderGrantStore"/>); null when none is needed or none was kept.
+    /// </summary>
+    public byte[]? SealedGrant { get; set; }
 }

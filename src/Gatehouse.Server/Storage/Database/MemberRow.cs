@@ -21,4 +21,7 @@ internal sealed class MemberRow
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>Set when the member withdrew: the row is a tombstone (no personal data) that keeps <see cref="PublicId"/> taken.</summary>
+    public DateTimeOffset? WithdrawnAt { get; set; }
 }

@@ -1,0 +1,40 @@
+using Gatehouse.Server.Social.Revocation;
+using Gatehouse.Server.Storage.Database;
+
+namespace Gatehouse.Server.Outbox.Steps;
+
+/// <summary>
+/// Tells one provider that a withdrawn member has left, through <see cref="IProviderRevoker"/> (resolved optionally:
+/// without one registered the step is skipped, with the reason recorded on the attempt).
+/// </summary>
+internal sealed partial class ProviderRevocationStep(IServiceProvider services, ILogger<ProviderRevocationStep> logger) : IOutboxStep
+{
+    public string Kind => OutboxKinds.RevokeProvider;
+
+    public async Task<StepResult> RunAsync(OutboxEntryRow entry, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (OutboxEntries.Read<ProviderRevocation>(entry) is not { } revocation)
+        {
+            return new StepResult(StepOutcome.Failed, "The entry's payload is not a provider revocation.");
+        }
+
+        if (services.GetService<IProviderRevoker>() is not { } revoker)
+        {
+            LogNoRevoker(logger, revocation.Provider);
+            return new StepResult(StepOutcome.Done, "Skipped: no provider revocation is available in this build.");
+        }
+
+        var result = await revoker.RevokeAsync(revocation.Provider, revocation.Subject, revocation.SealedGrant, cancellationToken);
+        return result.Status switch
+        {
+            RevocationStatus.Revoked => new StepResult(StepOutcome.Done, "Revoked."),
+            RevocationStatus.Skipped => new StepResult(StepOutcome.Done, "Skipped: " + (result.Error ?? "nothing to revoke.")),
+            RevocationStatus.RetryLater => new StepResult(StepOutcome.Retry, result.Error ?? "The provider failed for now."),
+            _ => new StepResult(StepOutcome.Failed, result.Error ?? "The provider refused."),
+        };
+    }
+
+    [LoggerMessage(EventId = 6101, Level = LogLevel.Warning, Message = "No provider revocation is registered: {Provider} is not told that the member left.")]
+    private static partial void LogNoRevoker(ILogger logger, string provider);
+}

@@ -1,0 +1,139 @@
+using Gatehouse.Core.Events;
+using Gatehouse.Core.Members;
+using Gatehouse.Server.Hosting;
+using Gatehouse.Server.Outbox;
+using Gatehouse.Server.Webhooks;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Gatehouse.Server.Storage.Database;
+
+/// <summary>
+/// Withdrawal and provider deprovisioning, each one transaction that first locks the member (PostgreSQL:
+/// <c>FOR UPDATE</c>; SQLite: <c>BEGIN IMMEDIATE</c> takes the single write lock before the first read), so a withdrawal
+/// and an unlink or a second withdrawal of the same member run one after the other. The follow-up work is written to
+/// the outbox in the same transaction; nothing is sent before the commit.
+/// </summary>
+internal sealed class EfWithdrawalStore(
+    IDbContextFactory<GatehouseDbContext> contexts,
+    IOptionsMonitor<WebhookOptions> webhooks,
+    IOptionsMonitor<OutboxOptions> outbox,
+    OutboxSignal signal,
+    FaultPoints faults) : IWithdrawalStore
+{
+    public const string RequestedReason = "requested";
+    public const string DeprovisionedReason = "provider_deprovisioned";
+
+    public async Task<bool> WithdrawAsync(MemberId member, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (await LockLiveMemberAsync(db, db.Members.Where(m => m.PublicId == member.Value), cancellationToken) is not { } row)
+        {
+            return false;
+        }
+
+        await TombstoneAsync(db, row, RequestedReason, skipProvider: null, now, cancellationToken);
+        await faults.ReachedAsync(FaultPoints.WithdrawalBeforeCommit);
+        await transaction.CommitAsync(cancellationToken);
+        await faults.ReachedAsync(FaultPoints.WithdrawalAfterCommit);
+        signal.Notify();
+        return true;
+    }
+
+    public async Task<(DeprovisionOutcome Outcome, MemberId? Member)> DeprovisionAsync(string provider, string subject, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        ArgumentNullException.ThrowIfNull(subject);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var owners = db.Members.Where(m => db.MemberIdentities.Any(i => i.MemberId == m.Id && i.Provider == provider && i.Subject == subject));
+        if (await LockLiveMemberAsync(db, owners, cancellationToken) is not { } row)
+        {
+            return (DeprovisionOutcome.NotLinked, null);
+        }
+
+        var memberId = new MemberId(row.PublicId);
+        var others = await db.MemberIdentities.CountAsync(i => i.MemberId == row.Id && i.Provider != provider, cancellationToken);
+        if (row.PasswordHash is null && others == 0)
+        {
+            await TombstoneAsync(db, row, DeprovisionedReason, skipProvider: provider, now, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            signal.Notify();
+            return (DeprovisionOutcome.Withdrawn, memberId);
+        }
+
+        await db.MemberIdentities.Where(i => i.MemberId == row.Id && i.Provider == provider).ExecuteDeleteAsync(cancellationToken);
+        var revoked = MemberEvents.SessionsRevoked(row.PublicId, null, RevocationReasons.ProviderUnlinked, now);
+        db.OutboxEntries.Add(OutboxEntries.Step(OutboxKinds.RevokeSessions, revoked.Id, row.PublicId, new { memberId = row.PublicId }, now));
+        db.OutboxEntries.AddRange(OutboxEntries.Webhooks(revoked, webhooks.CurrentValue, now));
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        signal.Notify();
+        return (DeprovisionOutcome.Unlinked, memberId);
+    }
+
+    /// <summary>The live (not withdrawn) member the query names, its row locked until the transaction ends.</summary>
+    private static async Task<MemberRow?> LockLiveMemberAsync(GatehouseDbContext db, IQueryable<MemberRow> query, CancellationToken cancellationToken)
+    {
+        var id = await query.Where(m => m.WithdrawnAt == null).Select(m => (long?)m.Id).FirstOrDefaultAsync(cancellationToken);
+        if (id is not { } internalId)
+        {
+            return null;
+        }
+
+        if (db is PostgresGatehouseDbContext)
+        {
+            // Re-read under the lock: a withdrawal that committed while this one waited leaves nothing to do.
+            var locked = await db.Members.FromSql($"SELECT * FROM members WHERE id = {internalId} FOR UPDATE").AsNoTracking().ToListAsync(cancellationToken);
+            return locked.SingleOrDefault(m => m.WithdrawnAt is null);
+        }
+
+        return await db.Members.AsNoTracking().SingleOrDefaultAsync(m => m.Id == internalId, cancellationToken);
+    }
+
+    /// <summary>
+    /// Deletes the personal data and identities (sealed grants with them) and every database session, keeps the row as a
+    /// tombstone, and writes the outbox: revoke the sessions (Redis), revoke each provider but <paramref name="skipProvider"/>
+    /// (the sealed grant copied into the entry, since the identity row goes), and the webhooks. Sessions are revoked twice:
+    /// now, and once more after <see cref="OutboxOptions.LateRevocationDelay"/> for logins that were in flight.
+    /// </summary>
+    private async Task TombstoneAsync(GatehouseDbContext db, MemberRow row, string reason, string? skipProvider, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var at = StoredTime.Normalize(now);
+        var identities = await db.MemberIdentities.AsNoTracking().Where(i => i.MemberId == row.Id)
+            .Select(i => new { i.Provider, i.Subject, i.SealedGrant })
+            .ToListAsync(cancellationToken);
+        await db.MemberIdentities.Where(i => i.MemberId == row.Id).ExecuteDeleteAsync(cancellationToken);
+
+        // Sessions in the database go in this same transaction; in Redis the outbox step (and the request, right after
+        // the commit) revokes them.
+        await db.RefreshSessions.Where(s => s.MemberId == row.PublicId).ExecuteDeleteAsync(cancellationToken);
+        await db.Members.Where(m => m.Id == row.Id).ExecuteUpdateAsync(
+            s => s
+                .SetProperty(m => m.Email, (string?)null)
+                .SetProperty(m => m.NormalizedEmail, (string?)null)
+                .SetProperty(m => m.Nickname, string.Empty)
+                .SetProperty(m => m.PasswordHash, (string?)null)
+                .SetProperty(m => m.UpdatedAt, at)
+                .SetProperty(m => m.WithdrawnAt, at),
+            cancellationToken);
+
+        var withdrawn = MemberEvents.Withdrawn(row.PublicId, reason, now);
+        var revoked = MemberEvents.SessionsRevoked(row.PublicId, null, RevocationReasons.Withdrawal, now);
+        db.OutboxEntries.Add(OutboxEntries.Step(OutboxKinds.RevokeSessions, withdrawn.Id, row.PublicId, new { memberId = row.PublicId }, now));
+        var late = OutboxEntries.Step(OutboxKinds.RevokeSessions, withdrawn.Id + ":late", row.PublicId, new { memberId = row.PublicId }, now);
+        late.NextAttemptAt = StoredTime.Normalize(now + outbox.CurrentValue.LateRevocationDelay);
+        db.OutboxEntries.Add(late);
+        foreach (var identity in identities.Where(i => !string.Equals(i.Provider, skipProvider, StringComparison.Ordinal)))
+        {
+            db.OutboxEntries.Add(OutboxEntries.Step(
+                OutboxKinds.RevokeProvider, withdrawn.Id, identity.Provider, new ProviderRevocation(identity.Provider, identity.Subject, identity.SealedGrant), now));
+        }
+
+        var options = webhooks.CurrentValue;
+        db.OutboxEntries.AddRange(OutboxEntries.Webhooks(withdrawn, options, now));
+        db.OutboxEntries.AddRange(OutboxEntries.Webhooks(revoked, options, now));
+        await db.SaveChangesAsync(cancellationToken);
+    }
+}
