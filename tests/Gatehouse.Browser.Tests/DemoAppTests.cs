@@ -194,7 +194,7 @@ public sealed class DemoAppTests(BrowserFixture fixture)
         Assert.Equal(member.GetProperty("id").GetString(), body.GetProperty("sub").GetString());
     }
 
-    [Fact(Skip = "needs DELETE /members/me (issue 4)")]
+    [Fact]
     public async Task Withdrawing_deletes_the_account_and_signs_out()
     {
         await using var context = await fixture.NewContextAsync();

@@ -55,7 +55,7 @@ public sealed class SocialWithdrawalTests(KakaoFake kakao) : IClassFixture<Kakao
     }
 
     [Fact]
-    public async Task Signing_up_again_with_the_same_provider_account_gives_a_new_sub_and_without_a_revoker_the_step_is_skipped()
+    public async Task Signing_up_again_with_the_same_provider_account_gives_a_new_sub_and_kakao_is_told_to_unlink_the_first()
     {
         kakao.Server.Reset();
         var user = SocialFlowFixture.NewKakaoUser();
@@ -65,15 +65,18 @@ public sealed class SocialWithdrawalTests(KakaoFake kakao) : IClassFixture<Kakao
         var first = await WithdrawalHost.SignUpWithKakaoAsync(client);
         await WithdrawalHost.AssertWithdrawnAsync(client, first.AccessToken);
 
-        kakao.Server.NextUser = user;
-        var second = await WithdrawalHost.SignUpWithKakaoAsync(client);
-        Assert.NotEqual(Claim(first.AccessToken, "sub"), Claim(second.AccessToken, "sub"));
-
+        // The real revoker, against the Kakao fake: unlink with the app's admin key, naming the provider's user id.
         using var admin = factory.CreateAdminClient();
         var entry = await WithdrawalHost.WaitForEntryAsync(admin, "provider.revoke", "done");
         Assert.Equal("kakao", entry.GetProperty("target").GetString());
         var detail = await WithdrawalHost.GetJsonAsync(admin, $"/admin/outbox/entries/{entry.GetProperty("id").GetInt64()}");
-        Assert.StartsWith("Skipped", detail.GetProperty("attempts")[0].GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("Revoked", detail.GetProperty("attempts")[0].GetProperty("error").GetString(), StringComparison.Ordinal);
+        var unlink = Assert.Single(kakao.Server.Revocations, r => r.Fields.GetValueOrDefault("target_id") == user.Subject);
+        Assert.Equal("KakaoAK " + kakao.Server.AdminKey, unlink.Authorization);
+
+        kakao.Server.NextUser = user;
+        var second = await WithdrawalHost.SignUpWithKakaoAsync(client);
+        Assert.NotEqual(Claim(first.AccessToken, "sub"), Claim(second.AccessToken, "sub"));
     }
 
     [Fact]

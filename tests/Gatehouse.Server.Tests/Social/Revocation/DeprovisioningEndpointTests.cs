@@ -106,16 +106,6 @@ public sealed class KakaoUnlinkCallbackTests : IClassFixture<DeprovisioningFixtu
     }
 
     [Fact]
-    public async Task Without_a_deprovisioning_handler_the_callback_is_503_not_configured()
-    {
-        using var client = _fixture.CreateClient(_fixture.Bare);
-
-        using var response = await client.SendAsync(Callback(HttpMethod.Get, "KakaoAK " + _fixture.Kakao.AdminKey), Ct);
-
-        await AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable, "not_configured");
-    }
-
-    [Fact]
     public async Task Without_an_admin_key_the_callback_cannot_be_verified_and_is_503_not_configured()
     {
         using var client = _fixture.CreateClient();
@@ -244,15 +234,5 @@ public sealed class AppleNotificationTests : IClassFixture<DeprovisioningFixture
         await AssertProblemAsync(garbage, HttpStatusCode.BadRequest, "invalid_notification");
         await AssertValidationProblemAsync(missing, "payload");
         Assert.Empty(_fixture.Deprovisioning.Recorded);
-    }
-
-    [Fact]
-    public async Task Without_a_deprovisioning_handler_a_valid_notification_is_503_not_configured()
-    {
-        using var client = _fixture.CreateClient(_fixture.Bare);
-
-        using var response = await client.PostAsJsonAsync("/auth/social/apple/notifications", new { payload = _fixture.Apple.SignNotification("consent-revoked", Subject) }, Ct);
-
-        await AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable, "not_configured");
     }
 }
