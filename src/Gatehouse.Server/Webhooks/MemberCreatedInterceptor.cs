@@ -33,7 +33,9 @@ internal sealed class MemberCreatedInterceptor(IOptionsMonitor<WebhookOptions> w
     public override ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(eventData);
-        if (eventData.Context?.ChangeTracker.Entries<OutboxEntryRow>().Any() == true)
+
+        // Without endpoints this interceptor added nothing: leave every other save (a login's session) untouched.
+        if (webhooks.CurrentValue.Endpoints.Count > 0 && eventData.Context?.ChangeTracker.Entries<OutboxEntryRow>().Any() == true)
         {
             signal.Notify();
         }
