@@ -56,7 +56,7 @@ internal static class Problems
     public static int StatusFor(string error) => error switch
     {
         GatehouseErrors.ValidationFailed or OAuthErrors.InvalidRequest or GatehouseErrors.UnsupportedProvider => StatusCodes.Status400BadRequest,
-        SocialErrors.InvalidState or SocialErrors.IssuerMismatch or SocialErrors.LoginCancelled or SocialErrors.InvalidSignupToken or SocialErrors.InvalidRedirect => StatusCodes.Status400BadRequest,
+        SocialErrors.InvalidState or SocialErrors.IssuerMismatch or SocialErrors.LoginCancelled or SocialErrors.InvalidSignupToken or SocialErrors.InvalidRedirect or SocialErrors.InvalidNotification => StatusCodes.Status400BadRequest,
         SocialErrors.ProviderError or SocialErrors.InvalidIdToken => StatusCodes.Status502BadGateway,
         SocialErrors.IdentityTaken or SocialErrors.ProviderAlreadyLinked or SocialErrors.LastLoginMethod => StatusCodes.Status409Conflict,
         GatehouseErrors.InvalidCredentials or OAuthErrors.InvalidGrant or OAuthErrors.InvalidToken or GatehouseErrors.Unauthorized => StatusCodes.Status401Unauthorized,
@@ -67,7 +67,7 @@ internal static class Problems
         GatehouseErrors.PayloadTooLarge => StatusCodes.Status413PayloadTooLarge,
         GatehouseErrors.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
         GatehouseErrors.RateLimited => StatusCodes.Status429TooManyRequests,
-        GatehouseErrors.ServiceUnavailable or OAuthErrors.TemporarilyUnavailable => StatusCodes.Status503ServiceUnavailable,
+        GatehouseErrors.ServiceUnavailable or OAuthErrors.TemporarilyUnavailable or SocialErrors.NotConfigured => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };
 

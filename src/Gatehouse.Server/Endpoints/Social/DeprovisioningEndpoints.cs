@@ -184,11 +184,9 @@ internal static partial class DeprovisioningEndpoints
             Fields = new Dictionary<string, string[]> { ["provider"] = [$"Not an enabled {kind} provider."] },
         }, context);
 
-    private static ProblemHttpResult NotConfigured(string description) =>
-        TypedResults.Problem(Problems.Details(StatusCodes.Status503ServiceUnavailable, SocialErrors.NotConfigured, description));
+    private static ProblemHttpResult NotConfigured(string description) => Problems.From(SocialErrors.NotConfigured, description);
 
-    private static ProblemHttpResult InvalidNotification(string description) =>
-        TypedResults.Problem(Problems.Details(StatusCodes.Status400BadRequest, SocialErrors.InvalidNotification, description));
+    private static ProblemHttpResult InvalidNotification(string description) => Problems.From(SocialErrors.InvalidNotification, description);
 
     [LoggerMessage(EventId = 5420, Level = LogLevel.Information, Message = "{Provider} reported a member's link ended ({Reason}, {ProviderReason}); recorded for handling.")]
     private static partial void LogReceived(ILogger logger, string provider, string reason, string providerReason);
