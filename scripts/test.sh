@@ -15,7 +15,8 @@
 # The TypeScript client (clients/js; --project clients/js selects it alone) is checked once, before the .NET runs:
 # npm ci, typecheck, build, demo/lib/gatehouse-client.js equal to a fresh build, and vitest, whose counts join the total.
 # Installs postgresql-15 and redis-server with apt-get when they are missing, and for the browser tests Debian's
-# chromium and the OpenID provider's npm packages (npm ci in tests/oidc-provider). Needs the .NET 10 SDK and Node 20.
+# chromium and the OpenID provider's npm packages (npm ci in tests/oidc-provider). Needs the .NET 10 SDK and Node 20.19+ with npm
+# (not installed by this script: Debian 12's own nodejs is 18).
 #
 # Environment: GATEHOUSE_TEST_TIMEOUT (default 10m) bounds each test run (Microsoft.Testing.Platform --timeout);
 # GATEHOUSE_TEST_PG_PORT / GATEHOUSE_TEST_REDIS_PORT move the servers off 55432 / 56379; GATEHOUSE_TEST_CHROMIUM
@@ -350,13 +351,14 @@ run_js_client() {
   echo "=== $JS_CLIENT: npm ci, typecheck, build, demo bundle check, vitest"
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     echo "test.sh: node and npm are not on PATH, so the TypeScript client ($JS_CLIENT) was NOT tested:" \
-      "install Node 20 or later (Debian: apt-get install nodejs npm). Counted as one failure." >&2
+      "install Node 20.19 or later with npm (Debian 12's own nodejs is 18: use NodeSource's nodejs package). Counted as one failure." >&2
     summary_rows+=("js|$JS_CLIENT|no node|0|1|0|0s")
     total_failed=$((total_failed + 1))
     return 0
   fi
-  if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)'; then
-    echo "test.sh: $JS_CLIENT needs Node 20 or later; this is node $(node --version). Counted as one failure." >&2
+  # vitest's vite and jsdom need 20.19+ (as does tests/oidc-provider).
+  if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
+    echo "test.sh: $JS_CLIENT needs Node 20.19 or later; this is node $(node --version). Counted as one failure." >&2
     summary_rows+=("js|$JS_CLIENT|old node|0|1|0|0s")
     total_failed=$((total_failed + 1))
     return 0

@@ -120,6 +120,7 @@ var SessionKeeper = class {
     this.generation = 0;
     this.inflight = null;
     this.timer = null;
+    this.disposed = false;
     this.failures = 0;
     /** Counts logins and sign-outs: a refresh that was in flight across one of them must not undo it. */
     this.epoch = 0;
@@ -308,7 +309,7 @@ var SessionKeeper = class {
       this.options.clock.clearTimeout(this.timer);
       this.timer = null;
     }
-    if (ms !== null && callback !== null) {
+    if (ms !== null && callback !== null && !this.disposed) {
       this.timer = this.options.clock.setTimeout(() => {
         this.timer = null;
         callback();
@@ -317,6 +318,7 @@ var SessionKeeper = class {
   }
   /** Stops the timer and closes the channel: the client is done (a test, a page being torn down). */
   dispose() {
+    this.disposed = true;
     this.setTimer(null, null);
     this.tabs.close();
     this.listeners.clear();

@@ -48,6 +48,7 @@ export class SessionKeeper {
   private generation = 0;
   private inflight: Promise<SessionState> | null = null;
   private timer: unknown = null;
+  private disposed = false;
   private failures = 0;
   /** Counts logins and sign-outs: a refresh that was in flight across one of them must not undo it. */
   private epoch = 0;
@@ -270,7 +271,8 @@ export class SessionKeeper {
       this.options.clock.clearTimeout(this.timer);
       this.timer = null;
     }
-    if (ms !== null && callback !== null) {
+    // A refresh still in flight when the client is disposed must not start the timer again.
+    if (ms !== null && callback !== null && !this.disposed) {
       this.timer = this.options.clock.setTimeout(() => {
         this.timer = null;
         callback();
@@ -280,6 +282,7 @@ export class SessionKeeper {
 
   /** Stops the timer and closes the channel: the client is done (a test, a page being torn down). */
   dispose(): void {
+    this.disposed = true;
     this.setTimer(null, null);
     this.tabs.close();
     this.listeners.clear();

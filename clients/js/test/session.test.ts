@@ -25,6 +25,18 @@ describe("the session over time", () => {
     gatehouse.dispose();
   });
 
+  it("a refresh in flight when the client is disposed schedules nothing afterwards", async () => {
+    const gatehouse = client(server);
+    await gatehouse.signup({ email: "a@example.test", password, nickname: "A" });
+
+    const inFlight = gatehouse.refresh();
+    gatehouse.dispose();
+    await inFlight;
+    await vi.advanceTimersByTimeAsync(4000 * 5);
+
+    expect(server.count("POST /auth/token")).toBe(1);
+  });
+
   it("takes another fraction when configured", async () => {
     const gatehouse = client(server, { refreshAhead: 0.5 });
     await gatehouse.signup({ email: "a@example.test", password, nickname: "A" });

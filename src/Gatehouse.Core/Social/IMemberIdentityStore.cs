@@ -57,9 +57,10 @@ public interface IMemberIdentityStore
     /// <summary>
     /// A login: when (provider, subject) is linked, stores what the provider shares now (email, verified flag, name,
     /// picture) and the time, and answers the member it belongs to, in one statement; null (and nothing stored) when it
-    /// is not linked. A returning member's login is this one round trip.
+    /// is not linked. A returning member's login is this one round trip: <paramref name="sealedGrant"/>, when there is
+    /// one, replaces the kept grant in the same statement (see <see cref="IProviderGrantStore"/>); null keeps it.
     /// </summary>
-    Task<MemberId?> RecordLoginAsync(ExternalProfile profile, DateTimeOffset at, CancellationToken cancellationToken);
+    Task<MemberId?> RecordLoginAsync(ExternalProfile profile, DateTimeOffset at, byte[]? sealedGrant, CancellationToken cancellationToken);
 
     /// <summary>Removes the member's identity of <paramref name="provider"/>, unless it is the last way to log in (checked in the same transaction).</summary>
     Task<UnlinkOutcome> UnlinkAsync(MemberId member, string provider, CancellationToken cancellationToken);

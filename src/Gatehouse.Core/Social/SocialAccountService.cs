@@ -262,17 +262,17 @@ public sealed partial class SocialAccountService
     }
 
     /// <summary>
-    /// A returning member's login: one statement finds the identity and records the login, then the provider's grant
-    /// is kept when there is one; null when the identity is not linked.
+    /// A returning member's login: one statement finds the identity, records the login and keeps the provider's grant
+    /// when there is one; null when the identity is not linked.
     /// </summary>
     private async Task<SocialSignIn?> TryLogInAsync(ExternalProfile profile, ClientInfo client, byte[]? sealedGrant, CancellationToken cancellationToken)
     {
-        if (await _identities.RecordLoginAsync(profile, _time.GetUtcNow(), cancellationToken) is not { } member)
+        // The grant rides in the same statement (one round trip); without a grant store nothing is kept, as elsewhere.
+        if (await _identities.RecordLoginAsync(profile, _time.GetUtcNow(), _grants is null ? null : sealedGrant, cancellationToken) is not { } member)
         {
             return null;
         }
 
-        await KeepGrantAsync(profile, sealedGrant, cancellationToken);
         _metrics.Login(profile.Provider);
         return SocialSignIn.Session(await _sessions.StartAsync(member, client.UserAgent, cancellationToken), created: false);
     }

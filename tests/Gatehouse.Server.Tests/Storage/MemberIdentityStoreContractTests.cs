@@ -272,16 +272,25 @@ public sealed class MemberIdentityStoreContractTests(StorageFixture fixture) : I
             LastLoginAt = Ms(google.LastLoginAt.AddHours(3).AddTicks(1234)),
         };
         var profile = new ExternalProfile(Google, google.Subject, login.Email, login.EmailVerified, login.Name, login.Picture);
-        Assert.Equal(member.Id, await store.RecordLoginAsync(profile, login.LastLoginAt, Ct));
+        byte[] grant = [1, 2, 3];
+        Assert.Equal(member.Id, await store.RecordLoginAsync(profile, login.LastLoginAt, grant, Ct));
+        Assert.Equal(grant, await SealedGrantAsync(kind, Google, google.Subject));
+
+        // A login without a grant keeps the one kept; a later grant replaces it.
+        Assert.Equal(member.Id, await store.RecordLoginAsync(profile, login.LastLoginAt, null, Ct));
+        Assert.Equal(grant, await SealedGrantAsync(kind, Google, google.Subject));
+        Assert.Equal(member.Id, await store.RecordLoginAsync(profile, login.LastLoginAt, [4, 5], Ct));
+        Assert.Equal([4, 5], await SealedGrantAsync(kind, Google, google.Subject));
+        Assert.Null(await SealedGrantAsync(kind, GitHub, github.Subject));
 
         Assert.Equal(login with { LinkedAt = google.LinkedAt }, await store.FindAsync(Google, google.Subject, Ct));
         Assert.Equal(github, await store.FindAsync(GitHub, github.Subject, Ct));
 
         // Nothing is linked by a login, and a subject differing in case or by a NUL is another subject.
         var other = NewIdentity(member.Id, "kakao");
-        Assert.Null(await store.RecordLoginAsync(new ExternalProfile("kakao", other.Subject, null, false, null, null), login.LastLoginAt, Ct));
-        Assert.Null(await store.RecordLoginAsync(profile with { Subject = google.Subject.ToUpperInvariant() + "x" }, login.LastLoginAt, Ct));
-        Assert.Null(await store.RecordLoginAsync(profile with { Subject = "\0" + google.Subject }, login.LastLoginAt, Ct));
+        Assert.Null(await store.RecordLoginAsync(new ExternalProfile("kakao", other.Subject, null, false, null, null), login.LastLoginAt, null, Ct));
+        Assert.Null(await store.RecordLoginAsync(profile with { Subject = google.Subject.ToUpperInvariant() + "x" }, login.LastLoginAt, null, Ct));
+        Assert.Null(await store.RecordLoginAsync(profile with { Subject = "\0" + google.Subject }, login.LastLoginAt, null, Ct));
         Assert.Equal(2, (await store.ListAsync(member.Id, Ct)).Count);
         Assert.Equal(login with { LinkedAt = google.LinkedAt }, await store.FindAsync(Google, google.Subject, Ct));
     }
@@ -344,5 +353,11 @@ public sealed class MemberIdentityStoreContractTests(StorageFixture fixture) : I
             CreatedAt = now,
             UpdatedAt = now,
         };
+    }
+
+    private async Task<byte[]?> SealedGrantAsync(StoreKind kind, string provider, string subject)
+    {
+        await using var db = await fixture.Database(kind).CreateDbContextAsync(Ct);
+        return await db.MemberIdentities.Where(i => i.Provider == provider && i.Subject == subject).Select(i => i.SealedGrant).SingleAsync(Ct);
     }
 }

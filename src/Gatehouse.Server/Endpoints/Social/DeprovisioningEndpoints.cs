@@ -28,7 +28,7 @@ internal static partial class DeprovisioningEndpoints
         social.MapMethods("/{provider}/unlink", ["GET", "POST"], KakaoUnlinkAsync).DisableAntiforgery()
             .WithSummary("Kakao's unlink callback (set it in the Kakao developers console): Authorization: KakaoAK <admin key>; app_id, user_id, referrer_type.");
         social.MapPost("/{provider}/notifications", AppleNotificationAsync)
-            .WithSummary("Apple's server-to-server notifications: {\"payload\": <JWT signed by Apple>}; consent-revoked unlinks, account-delete withdraws.");
+            .WithSummary("Apple's server-to-server notifications: {\"payload\": <JWT signed by Apple>}; consent-revoked and account-delete unlink Apple, or withdraw the member when it was their last way to log in.");
     }
 
     internal static async Task<Results<Ok, ProblemHttpResult>> KakaoUnlinkAsync(

@@ -87,6 +87,14 @@ internal sealed partial class ProviderRevoker(ISocialProviderRegistry providers,
             return Skipped($"{found.Name}: the kept grant cannot be opened (sealed with another master key, or altered).");
         }
 
+        // Google hands out refresh tokens only for offline access, which the preset does not ask for: once the kept access
+        // token has expired, its revoke endpoint answers invalid_token for a grant that is still there. Say so rather than
+        // record that as revoked.
+        if (definition.Kind == ProviderKinds.Google && grant.RefreshToken is null && grant.ExpiresAt is { } expiresAt && expiresAt <= time.GetUtcNow())
+        {
+            return Skipped($"{found.Name}: the kept access token has expired and there is no refresh token, so the grant cannot be revoked from here (the member can remove the app in their Google account).");
+        }
+
         return await GuardAsync(() => definition.Kind switch
         {
             ProviderKinds.Naver => NaverDeleteAsync(found, grant, cancellationToken),

@@ -171,7 +171,7 @@ internal sealed class EfMemberIdentityStore(IDbContextFactory<GatehouseDbContext
     /// connection: two round trips, two connection resets, and the expression trees hashed and funcletized each time
     /// (bench/RESULTS.md, social part).
     /// </summary>
-    public async Task<MemberId?> RecordLoginAsync(ExternalProfile profile, DateTimeOffset at, CancellationToken cancellationToken)
+    public async Task<MemberId?> RecordLoginAsync(ExternalProfile profile, DateTimeOffset at, byte[]? sealedGrant, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(profile);
         if (HasNul(profile.Provider) || HasNul(profile.Subject))
@@ -192,6 +192,7 @@ internal sealed class EfMemberIdentityStore(IDbContextFactory<GatehouseDbContext
             AddParameter(command, "@email_verified", profile.EmailVerified);
             AddParameter(command, "@name", profile.Name);
             AddParameter(command, "@picture", profile.Picture);
+            AddParameter(command, "@sealed_grant", sealedGrant);
 
             // The SQLite model stores times as unix milliseconds (UnixMillisecondsConverter), PostgreSQL as timestamptz.
             AddParameter(command, "@now", db is SqliteGatehouseDbContext ? now.ToUnixTimeMilliseconds() : now);
@@ -205,11 +206,13 @@ internal sealed class EfMemberIdentityStore(IDbContextFactory<GatehouseDbContext
     }
 
     // Valid SQLite (3.35+: RETURNING; the subquery because SQLite's RETURNING sees only the updated table) and PostgreSQL.
+    // A tombstone answers no member: an identity that a link racing a withdrawal attached to it logs nobody in.
     private const string RecordLoginSql = """
         UPDATE member_identities
-        SET email = @email, email_verified = @email_verified, name = @name, picture = @picture, last_login_at = @now
+        SET email = @email, email_verified = @email_verified, name = @name, picture = @picture, last_login_at = @now,
+            sealed_grant = COALESCE(@sealed_grant, sealed_grant)
         WHERE provider = @provider AND subject = @subject
-        RETURNING (SELECT m.public_id FROM members AS m WHERE m.id = member_identities.member_id)
+        RETURNING (SELECT m.public_id FROM members AS m WHERE m.id = member_identities.member_id AND m.withdrawn_at IS NULL)
         """;
 
     private static void AddParameter(System.Data.Common.DbCommand command, string name, object? value)

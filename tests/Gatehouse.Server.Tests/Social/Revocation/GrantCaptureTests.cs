@@ -4,8 +4,10 @@ using System.Security.Cryptography;
 using System.Text;
 using Gatehouse.Core.Social;
 using Gatehouse.Server.Social.Revocation;
+using Gatehouse.Server.Storage.Database;
 using Gatehouse.Server.Tests.Social.Fakes;
 using Gatehouse.Server.Tests.Social.Flow;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using static Gatehouse.Server.Tests.Http.HttpTestHelpers;
 
@@ -33,7 +35,11 @@ public sealed class GrantCaptureTests : IClassFixture<DeprovisioningFixture>
         var kept = Assert.IsType<byte[]>(_fixture.Grants.Find("google", user.Subject));
         using var again = await SocialFlowFixture.HandOffAsync(client, "google");
         await AssertTokenResponseAsync(again, HttpStatusCode.OK, true);
-        var replaced = Assert.IsType<byte[]>(_fixture.Grants.Find("google", user.Subject));
+
+        // A returning member's login keeps the newer grant in the same statement that records the login: in the database.
+        await using var db = await _fixture.Host.Services.GetRequiredService<IDbContextFactory<GatehouseDbContext>>().CreateDbContextAsync(Ct);
+        var replaced = Assert.IsType<byte[]>(await db.MemberIdentities
+            .Where(i => i.Provider == "google" && i.Subject == user.Subject).Select(i => i.SealedGrant).SingleAsync(Ct));
 
         AssertHoldsNoSecret(kept, _fixture.Google);
         var grant = Unseal(kept);

@@ -178,6 +178,32 @@ public sealed class GoogleRevocationTests(GoogleFake fixture) : RevocationTestBa
 
         Assert.Equal(RevocationStatus.Failed, (await revoker.RevokeAsync("google", subject, sealedGrant, Ct)).Status);
     }
+
+    [Fact]
+    public async Task An_expired_access_token_without_a_refresh_token_is_skipped_not_counted_as_revoked()
+    {
+        // Google answers invalid_token for an expired access token while the grant lives on: that is no revocation.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        Fake.Time = clock;
+        Clock = clock;
+        try
+        {
+            var (revoker, subject, sealedGrant) = await LoginWithGrantAsync();
+            clock.Advance(TimeSpan.FromHours(2));
+
+            var result = await revoker.RevokeAsync("google", subject, sealedGrant, Ct);
+
+            Assert.Equal(RevocationStatus.Skipped, result.Status);
+            Assert.Contains("expired", result.Error, StringComparison.Ordinal);
+            Assert.Empty(Fake.Revocations);
+            Assert.True(Fake.HasGrant(subject));
+        }
+        finally
+        {
+            Fake.Time = TimeProvider.System;
+            Clock = null;
+        }
+    }
 }
 
 /// <summary>Apple: <c>/auth/revoke</c> with the client-secret JWT and the refresh token.</summary>
