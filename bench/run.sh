@@ -794,6 +794,7 @@ report() {
     echo "| argon2id m=19456 KiB t=2 p=1, 1 thread / 2 threads (in-process run) | ${R[inproc.argon2_1t]:-n/a} / ${R[inproc.argon2_2t]:-n/a} per s | - | - |"
     echo "| ES256 access token (AccessTokenIssuer.Issue), 1 thread | ${R[inproc.sign_issue_us]:-n/a} µs | - | - |"
     echo "| Reference: bare P-256 sign / verify, 1 thread | ${R[inproc.sign_raw_us]:-n/a} µs / $(fmt "${R[inproc.verify_raw_1t]:-}")/s | - | - |"
+    echo "| Reference: bare P-256 verify, 2 threads ÷ 2 (the floor under the 2-thread cold figure) | $(fmt "${R[inproc.verify_raw_per_core]:-}")/s | - | - |"
     if [[ " $PARTS " == *" social "* ]]; then
       social_rows
     fi

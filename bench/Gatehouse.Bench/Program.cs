@@ -72,6 +72,8 @@ if (settings.Runs("validation"))
 
     var verify = SigningBench.RawVerify(1, settings.Warmup, settings.ShortDuration);
     Add("verify_raw_1t", "  bare P-256 VerifyData, 1 thread", verify.PerSecond, "/s");
+    var verify2 = SigningBench.RawVerify(2, settings.Warmup, settings.ShortDuration);
+    Add("verify_raw_per_core", "  bare P-256 VerifyData, per core (2 threads / 2)", verify2.PerThread, "/s");
 
     var cached1 = await ValidationBench.CachedAsync(issuer, 1, settings.Warmup, settings.Duration);
     AddRate("validate_cached_1t", "cached (16 tokens), 1 thread", cached1);

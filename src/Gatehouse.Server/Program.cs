@@ -1,6 +1,11 @@
 using Gatehouse.Server.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
+ProcessMemory.Apply();
+// The slim builder leaves out what Gatehouse never uses (IIS integration, HTTP/3 over QUIC, hosting startup
+// assemblies, the EventLog and Debug loggers): a faster start and less memory. HTTPS endpoints from Kestrel's
+// configuration still work.
+var builder = WebApplication.CreateSlimBuilder(args);
+builder.WebHost.UseKestrelHttpsConfiguration();
 builder.AddGatehouse();
 
 var app = builder.Build();

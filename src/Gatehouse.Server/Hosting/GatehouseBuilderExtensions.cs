@@ -99,6 +99,7 @@ public static class GatehouseBuilderExtensions
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
 
         AddAuthentication(services);
+        SkipDataProtectionKeyRingAtStart(services);
         AddRateLimiting(services);
         services.AddCors(o => o.AddPolicy(FrontendCors, policy => policy.AllowCredentials().AllowAnyHeader().WithMethods("GET", "POST", "PATCH", "DELETE").SetPreflightMaxAge(TimeSpan.FromHours(1))));
         services.AddOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>().Configure<IOptions<FrontendOptions>>((cors, frontend) =>
@@ -116,6 +117,19 @@ public static class GatehouseBuilderExtensions
             return Task.CompletedTask;
         }));
         return builder;
+    }
+
+    // AddAuthentication registers ASP.NET Core Data Protection, which nothing of Gatehouse's uses (docs/deployment.md).
+    // Its hosted service would still read, or create and write, an XML key ring at every start: time and about 3 MB
+    // for nothing. Without it the key ring would load on first use, and there is none.
+    private static void SkipDataProtectionKeyRingAtStart(IServiceCollection services)
+    {
+        var keyRingAtStart = services.FirstOrDefault(d => d.ServiceType == typeof(IHostedService)
+            && d.ImplementationType?.FullName == "Microsoft.AspNetCore.DataProtection.Internal.DataProtectionHostedService");
+        if (keyRingAtStart is not null)
+        {
+            services.Remove(keyRingAtStart);
+        }
     }
 
     private static void AddAuthentication(IServiceCollection services)
