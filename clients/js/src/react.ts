@@ -1,4 +1,4 @@
-import { createContext, createElement, useContext, useSyncExternalStore, type ReactNode } from "react";
+import { createContext, createElement, useCallback, useContext, useSyncExternalStore, type ReactNode } from "react";
 import type { GatehouseClient } from "./client.js";
 import type { SessionState } from "./types.js";
 
@@ -63,9 +63,7 @@ export function useGatehouse(): GatehouseClient {
  */
 export function useSession(): SessionState {
   const client = useGatehouse();
-  return useSyncExternalStore(
-    (onStoreChange) => client.onChange(() => onStoreChange()),
-    () => client.session,
-    () => client.session,
-  );
+  // One subscription per client, not one per render: useSyncExternalStore resubscribes whenever this function changes.
+  const subscribe = useCallback((onStoreChange: () => void) => client.onChange(() => onStoreChange()), [client]);
+  return useSyncExternalStore(subscribe, () => client.session, () => client.session);
 }

@@ -37,6 +37,22 @@ describe("@gatehouse/client/react", () => {
     gatehouse.dispose();
   });
 
+  it("useSession subscribes once, however often the component renders", async () => {
+    const gatehouse = client(server);
+    const subscribe = vi.spyOn(gatehouse, "onChange");
+    const container = document.createElement("div");
+    const root = createRoot(container);
+    const tree = (n: number) => createElement(GatehouseProvider, { client: gatehouse }, createElement(Status, { key: "s", n } as object));
+    for (let n = 0; n < 5; n++) {
+      await act(async () => root.render(tree(n)));
+    }
+    await act(() => gatehouse.signup({ email: "b@example.test", password, nickname: "B" }));
+    expect(container.textContent).toBe(`signed-in ${Date.now() + 5000}`);
+    expect(subscribe).toHaveBeenCalledTimes(1);
+    await act(async () => root.unmount());
+    gatehouse.dispose();
+  });
+
   it("useSession outside a provider says what is missing", () => {
     const root = createRoot(document.createElement("div"));
     const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
