@@ -205,6 +205,11 @@ for csproj in "${projects[@]}"; do
   fi
 done
 
+# PostgreSQL and Redis only for the .NET test projects (the TypeScript client's tests need neither).
+needs_servers=false
+redis_server=""
+[[ ${#projects[@]} -gt 0 ]] && needs_servers=true
+
 # ------------------------------------------------------------------------------------------ prerequisites
 sudo_cmd=()
 if [[ $EUID -ne 0 ]] && command -v sudo >/dev/null; then
@@ -222,8 +227,10 @@ as_pg() {
 
 install_missing() {
   local packages=()
-  [[ -x "$PG_BIN/postgres" && -x "$PG_BIN/pg_isready" ]] || packages+=("postgresql-${PG_VERSION}")
-  { command -v redis-server && command -v redis-cli; } >/dev/null 2>&1 || packages+=(redis-server)
+  if [[ "$needs_servers" == true ]]; then
+    [[ -x "$PG_BIN/postgres" && -x "$PG_BIN/pg_isready" ]] || packages+=("postgresql-${PG_VERSION}")
+    { command -v redis-server && command -v redis-cli; } >/dev/null 2>&1 || packages+=(redis-server)
+  fi
   if [[ "$needs_browser" == true && ! -x "$CHROMIUM" ]]; then
     [[ "$CHROMIUM" == /usr/bin/chromium ]] || die "GATEHOUSE_TEST_CHROMIUM=$CHROMIUM is not an executable"
     packages+=(chromium)
@@ -255,10 +262,12 @@ port_in_use() {
 
 command -v dotnet >/dev/null || die "dotnet is not on PATH: install the .NET 10 SDK"
 install_missing
-[[ -x "$PG_BIN/postgres" ]] || die "$PG_BIN/postgres is missing after installing postgresql-${PG_VERSION}"
-redis_server="$(command -v redis-server)" || die "redis-server is missing after installing redis-server"
-if [[ $EUID -eq 0 ]]; then
-  id -u postgres >/dev/null 2>&1 || die "there is no postgres user (the postgresql-common package creates it)"
+if [[ "$needs_servers" == true ]]; then
+  [[ -x "$PG_BIN/postgres" ]] || die "$PG_BIN/postgres is missing after installing postgresql-${PG_VERSION}"
+  redis_server="$(command -v redis-server)" || die "redis-server is missing after installing redis-server"
+  if [[ $EUID -eq 0 ]]; then
+    id -u postgres >/dev/null 2>&1 || die "there is no postgres user (the postgresql-common package creates it)"
+  fi
 fi
 
 # The OpenID provider's packages, from its committed package-lock.json: installed again whenever the lock file
@@ -279,8 +288,10 @@ if [[ "$needs_browser" == true ]]; then
 fi
 
 # ------------------------------------------------------------------------------------------------ servers
-port_in_use "$PG_PORT" && die "port $PG_PORT is in use (another scripts/test.sh running?)"
-port_in_use "$REDIS_PORT" && die "port $REDIS_PORT is in use (another scripts/test.sh running?)"
+if [[ "$needs_servers" == true ]]; then
+  port_in_use "$PG_PORT" && die "port $PG_PORT is in use (another scripts/test.sh running?)"
+  port_in_use "$REDIS_PORT" && die "port $REDIS_PORT is in use (another scripts/test.sh running?)"
+fi
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-test.XXXXXX")"
 chmod 755 "$tmp"
@@ -291,29 +302,31 @@ if [[ $EUID -eq 0 ]]; then
 fi
 chmod 700 "$tmp/pg"
 
-echo "test.sh: PostgreSQL ${PG_VERSION} on 127.0.0.1:${PG_PORT}, Redis on 127.0.0.1:${REDIS_PORT}, temp folder $tmp"
-as_pg "$PG_BIN/initdb" -D "$tmp/pg" -U postgres --auth=trust -E UTF8 --no-sync >"$tmp/initdb.log" 2>&1 ||
-  { cat "$tmp/initdb.log" >&2; die "initdb failed"; }
-pg_started=true
-# pg_ctl puts the postmaster in its own session, so a Ctrl-C in the terminal reaches only us and dotnet.
-as_pg "$PG_BIN/pg_ctl" -D "$tmp/pg" -l "$tmp/sock/postgres.log" -w -t 60 start -o \
-  "-c listen_addresses=127.0.0.1 -c port=${PG_PORT} -c unix_socket_directories=$tmp/sock -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-  >/dev/null || { cat "$tmp/sock/postgres.log" >&2 || true; die "PostgreSQL did not start"; }
-for _ in $(seq 1 120); do
-  "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres && break
-  sleep 0.25
-done
-"$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres || die "PostgreSQL does not answer on $PG_PORT"
+if [[ "$needs_servers" == true ]]; then
+  echo "test.sh: PostgreSQL ${PG_VERSION} on 127.0.0.1:${PG_PORT}, Redis on 127.0.0.1:${REDIS_PORT}, temp folder $tmp"
+  as_pg "$PG_BIN/initdb" -D "$tmp/pg" -U postgres --auth=trust -E UTF8 --no-sync >"$tmp/initdb.log" 2>&1 ||
+    { cat "$tmp/initdb.log" >&2; die "initdb failed"; }
+  pg_started=true
+  # pg_ctl puts the postmaster in its own session, so a Ctrl-C in the terminal reaches only us and dotnet.
+  as_pg "$PG_BIN/pg_ctl" -D "$tmp/pg" -l "$tmp/sock/postgres.log" -w -t 60 start -o \
+    "-c listen_addresses=127.0.0.1 -c port=${PG_PORT} -c unix_socket_directories=$tmp/sock -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    >/dev/null || { cat "$tmp/sock/postgres.log" >&2 || true; die "PostgreSQL did not start"; }
+  for _ in $(seq 1 120); do
+    "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres && break
+    sleep 0.25
+  done
+  "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres || die "PostgreSQL does not answer on $PG_PORT"
 
-setsid "$redis_server" --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no --daemonize no \
-  --dir "$tmp/redis" --logfile "$tmp/redis/redis.log" --loglevel warning </dev/null &
-redis_pid=$!
-for _ in $(seq 1 120); do
-  [[ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" == PONG ]] && break
-  kill -0 "$redis_pid" 2>/dev/null || { cat "$tmp/redis/redis.log" >&2 || true; die "redis-server exited"; }
-  sleep 0.25
-done
-[[ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" == PONG ]] || die "Redis does not answer on $REDIS_PORT"
+  setsid "$redis_server" --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no --daemonize no \
+    --dir "$tmp/redis" --logfile "$tmp/redis/redis.log" --loglevel warning </dev/null &
+  redis_pid=$!
+  for _ in $(seq 1 120); do
+    [[ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" == PONG ]] && break
+    kill -0 "$redis_pid" 2>/dev/null || { cat "$tmp/redis/redis.log" >&2 || true; die "redis-server exited"; }
+    sleep 0.25
+  done
+  [[ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" == PONG ]] || die "Redis does not answer on $REDIS_PORT"
+fi
 
 export GATEHOUSE_TEST_POSTGRES="Host=127.0.0.1;Port=${PG_PORT};Username=postgres;Password=unused;Pooling=true"
 export GATEHOUSE_TEST_REDIS="127.0.0.1:${REDIS_PORT}"
