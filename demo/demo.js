@@ -121,7 +121,17 @@ async function showMember() {
   }
   $("identities").replaceChildren(...me.identities.map((identity) => {
     const li = document.createElement("li");
-    li.textContent = `${identity.provider} · ${identity.name ?? "-"} · ${identity.email ?? "no email shared"}`;
+    li.textContent = `${identity.provider} · ${identity.name ?? "-"} · ${identity.email ?? "no email shared"} `;
+    const unlink = document.createElement("button");
+    unlink.type = "button";
+    unlink.className = "secondary";
+    unlink.textContent = "Unlink";
+    unlink.dataset.provider = identity.provider;
+    // Refused (409 last_login_method) when it is the member's last way to log in; the log says so.
+    unlink.onclick = async () => {
+      try { await gatehouse.unlinkProvider(identity.provider); log(`${identity.provider} unlinked`); await showMember(); } catch (e) { log(`unlink: ${describe(e)}`); }
+    };
+    li.append(unlink);
     return li;
   }));
   if (me.identities.length === 0) $("identities").textContent = "none";

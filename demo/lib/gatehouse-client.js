@@ -766,6 +766,19 @@ var GatehouseClient = class {
     await this.call(`/auth/sessions/${encodeURIComponent(id)}`, { method: "DELETE" }, true);
   }
   /**
+   * Unlinks a social provider from the member (`DELETE /members/me/identities/{provider}`). Refused with
+   * `last_login_method` (409) when it is the member's last way to log in: no password and no other provider.
+   *
+   * @example
+   * ```ts
+   * await gatehouse.unlinkProvider("kakao");
+   * const { identities } = await gatehouse.me();
+   * ```
+   */
+  async unlinkProvider(provider) {
+    await this.call(`/members/me/identities/${encodeURIComponent(provider)}`, { method: "DELETE" }, true);
+  }
+  /**
    * Logs out: ends this session at Gatehouse, clears the cookie, and signs out every tab. The local state is cleared
    * even when Gatehouse cannot be reached (the error is then rethrown).
    *

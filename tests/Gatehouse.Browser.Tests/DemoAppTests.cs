@@ -83,6 +83,11 @@ public sealed class DemoAppTests(BrowserFixture fixture)
         await Assertions.Expect(app.Page.Locator("#identities")).ToContainTextAsync("development");
         Assert.DoesNotContain("#", app.Page.Url, StringComparison.Ordinal);
         Assert.Contains(await context.CookiesAsync(), c => c.Name == "gh_refresh" && c.HttpOnly);
+
+        // Its only way in: unlinking it is refused, and the identity stays.
+        await app.Page.Locator("#identities button[data-provider=development]").ClickAsync();
+        await Assertions.Expect(app.Page.Locator("#log")).ToContainTextAsync("unlink: last_login_method");
+        await Assertions.Expect(app.Page.Locator("#identities")).ToContainTextAsync("development");
     }
 
     [Fact]

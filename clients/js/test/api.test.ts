@@ -38,6 +38,20 @@ describe("the API calls", () => {
     expect(credentials).toEqual(["include", "include", "include", "include"]);
   });
 
+  it("unlinks a provider, and is refused unlinking the last way to log in", async () => {
+    const gatehouse = client(server);
+    await gatehouse.signup({ email: "u@example.test", password, nickname: "U" });
+    server.setLogins("u@example.test", { providers: ["kakao", "github"], password: null });
+
+    await gatehouse.unlinkProvider("kakao");
+    expect((await gatehouse.me()).identities.map((i) => i.provider)).toEqual(["github"]);
+    expect(server.requests).toContain("DELETE /members/me/identities/kakao");
+    await expect(gatehouse.unlinkProvider("github")).rejects.toMatchObject({ code: "last_login_method", status: 409 });
+    await expect(gatehouse.unlinkProvider("kakao")).rejects.toMatchObject({ code: "not_found", status: 404 });
+    expect((await gatehouse.me()).identities.map((i) => i.provider)).toEqual(["github"]);
+    gatehouse.dispose();
+  });
+
   it("lists the member's sessions, revokes another one, and logs out everywhere", async () => {
     const here = client(server);
     await here.signup({ email: "a@example.test", password, nickname: "Ada" });

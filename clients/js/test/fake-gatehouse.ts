@@ -14,8 +14,10 @@ interface Session {
 interface Member {
   id: string;
   email: string;
-  password: string;
+  password: string | null;
   nickname: string;
+  /** Linked social providers, as Gatehouse lists them in `identities`. */
+  providers: string[];
 }
 
 export const BASE = "https://auth.example.test";
@@ -125,7 +127,8 @@ export class FakeGatehouse {
         const member = this.authenticate(bearer);
         if (!member) return this.unauthorized();
         const m = this.members.get(member.memberId)!;
-        return json(200, { id: m.id, email: m.email, nickname: m.nickname, createdAt: "", hasPassword: true, identities: [] });
+        const identities = m.providers.map((provider) => ({ provider, email: null, emailVerified: false, name: null, picture: null, linkedAt: "", lastLoginAt: "" }));
+        return json(200, { id: m.id, email: m.email, nickname: m.nickname, createdAt: "", hasPassword: m.password !== null, identities });
       }
       case "DELETE /members/me": {
         const member = this.authenticate(bearer);
@@ -155,6 +158,16 @@ export class FakeGatehouse {
           const session = this.sessions.get(decodeURIComponent(url.pathname.slice("/auth/sessions/".length)));
           if (!session || session.memberId !== member.memberId) return problem(404, "not_found", "The member has no such session.");
           session.revoked = true;
+          return new Response(null, { status: 204 });
+        }
+        if (request.method === "DELETE" && url.pathname.startsWith("/members/me/identities/")) {
+          const member = this.authenticate(bearer);
+          if (!member) return this.unauthorized();
+          const m = this.members.get(member.memberId)!;
+          const provider = decodeURIComponent(url.pathname.slice("/members/me/identities/".length));
+          if (!m.providers.includes(provider)) return problem(404, "not_found", "The member has no identity at that provider.");
+          if (m.password === null && m.providers.length === 1) return problem(409, "last_login_method", "This is the member's last way to log in.");
+          m.providers = m.providers.filter((p) => p !== provider);
           return new Response(null, { status: 204 });
         }
         return problem(404, "not_found", `No route ${key}.`);
@@ -233,9 +246,16 @@ export class FakeGatehouse {
   }
 
   private addMember(email: string, password: string, nickname: string): Member {
-    const member = { id: next("member-"), email, password, nickname };
+    const member: Member = { id: next("member-"), email, password, nickname, providers: [] };
     this.members.set(member.id, member);
     return member;
+  }
+
+  /** Links providers to the member with this email and, with `password: null`, takes their password away (a social-only member). */
+  setLogins(email: string, logins: { providers: string[]; password?: null }): void {
+    const member = [...this.members.values()].find((m) => m.email === email)!;
+    member.providers = [...logins.providers];
+    if (logins.password === null) member.password = null;
   }
 
   private sessionOf(token: string): Session | undefined {
