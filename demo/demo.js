@@ -1,6 +1,6 @@
 // The demo app: every journey of a Gatehouse frontend, on the TypeScript client (clients/js). lib/gatehouse-client.js
 // is that client's bundle, committed so the demo runs with the .NET SDK alone (scripts/test.sh checks it is current).
-import { createGatehouse, GatehouseError } from "./lib/gatehouse-client.js";
+import { createGatehouse, GatehouseError, readRedirectOutcome } from "./lib/gatehouse-client.js";
 
 const gatehouse = createGatehouse({ baseUrl: location.origin });
 window.gatehouse = gatehouse; // for the console: gatehouse.me(), gatehouse.session, ...
@@ -236,7 +236,11 @@ async function listProviders() {
 // A page load finishes a social login that came back here, or picks up the existing session from the cookie.
 async function start() {
   const url = new URL(location.href);
-  const cameBack = url.searchParams.has("state") ? "handoff" : url.hash.length > 1 ? "redirect" : null;
+  // Only what Gatehouse or the provider put there counts as a return: state with a code or an error in the query
+  // (hand-off), or Gatehouse's status or error in the fragment (server redirect). Any other #anchor or ?query is the
+  // page's own, and the session is picked up as usual.
+  const handOff = url.searchParams.has("state") && (url.searchParams.has("code") || url.searchParams.has("error"));
+  const cameBack = handOff ? "handoff" : readRedirectOutcome(url) !== null ? "redirect" : null;
   if (cameBack) history.replaceState(null, "", location.pathname);
   try {
     if (cameBack === "handoff") handle(await gatehouse.completeSocialLogin(url));

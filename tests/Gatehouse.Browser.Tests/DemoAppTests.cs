@@ -40,6 +40,12 @@ public sealed class DemoAppTests(BrowserFixture fixture)
         Assert.Equal("/auth", cookie.Path);
         Assert.Equal(SameSiteAttribute.Strict, cookie.SameSite);
         await Screenshots.SaveAsync(app.Page, "02-signed-in");
+
+        // The page loaded with an #anchor of its own is no social return: the session is picked up from the cookie.
+        await app.Page.EvaluateAsync("() => { location.hash = 'profile'; }");
+        await app.Page.ReloadAsync();
+        await Assertions.Expect(app.Nickname).ToHaveTextAsync("Ada");
+        await Assertions.Expect(app.Notice).Not.ToContainTextAsync("Social login failed");
     }
 
     [Fact]
