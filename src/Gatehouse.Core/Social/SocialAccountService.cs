@@ -246,6 +246,10 @@ public sealed partial class SocialAccountService
     public Task<IReadOnlyList<MemberIdentity>> ListIdentitiesAsync(MemberId member, CancellationToken cancellationToken) =>
         _identities.ListAsync(member, cancellationToken);
 
+    /// <summary>The member and its identities in one read; null when the member does not exist or withdrew.</summary>
+    public Task<MemberProfile?> FindProfileAsync(MemberId member, CancellationToken cancellationToken) =>
+        _identities.FindProfileAsync(member, cancellationToken);
+
     /// <summary>Unlinks a provider unless it is the member's last way to log in.</summary>
     public async Task<Failure?> UnlinkAsync(MemberId member, string provider, CancellationToken cancellationToken)
     {

@@ -50,6 +50,43 @@ internal sealed class EfMemberIdentityStore(IDbContextFactory<GatehouseDbContext
         return rows.ConvertAll(row => ToIdentity(row, publicId));
     }
 
+    public async Task<MemberProfile?> FindProfileAsync(MemberId member, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        if (await _findProfile(db, member.Value, cancellationToken) is not { } found)
+        {
+            return null;
+        }
+
+        return new MemberProfile(EfMemberStore.ToMember(found.Member), found.Identities.ConvertAll(i => new MemberIdentity(member, i.Provider, i.Subject, i.Email, i.EmailVerified, i.Name, i.Picture, i.LinkedAt, i.LastLoginAt)));
+    }
+
+    /// <summary>
+    /// One SELECT on either database: the member LEFT JOIN its identities (EF Core's single-query collection
+    /// projection), leaving out the sealed grants. Compiled once, so a request pays neither for building the
+    /// expression tree nor for looking it up in the query cache (GET /members/me is in the benchmark). The inner
+    /// projection names no column of the member: that would need APPLY, which SQLite lacks. One per store, not static:
+    /// a compiled query refuses to run against another model than its first, and the store's contexts share one.
+    /// </summary>
+    private readonly Func<GatehouseDbContext, string, CancellationToken, Task<ProfileRows?>> _findProfile =
+        EF.CompileAsyncQuery((GatehouseDbContext db, string publicId, CancellationToken _) =>
+            db.Members
+                .AsNoTracking()
+                .Where(m => m.PublicId == publicId && m.WithdrawnAt == null)
+                .Select(m => new ProfileRows(
+                    m,
+                    db.MemberIdentities
+                        .Where(i => i.MemberId == m.Id)
+                        .OrderBy(i => i.LinkedAt)
+                        .ThenBy(i => i.Provider)
+                        .Select(i => new IdentityColumns(i.Provider, i.Subject, i.Email, i.EmailVerified, i.Name, i.Picture, i.LinkedAt, i.LastLoginAt))
+                        .ToList()))
+                .SingleOrDefault());
+
+    private sealed record ProfileRows(MemberRow Member, List<IdentityColumns> Identities);
+
+    private sealed record IdentityColumns(string Provider, string Subject, string? Email, bool EmailVerified, string? Name, string? Picture, DateTimeOffset LinkedAt, DateTimeOffset LastLoginAt);
+
     public async Task<AddMemberOutcome> TryAddMemberAsync(Member member, MemberIdentity identity, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(member);
