@@ -236,7 +236,8 @@ public sealed partial class SocialAccountService
             case LinkOutcome.ProviderAlreadyLinked:
                 return new Failure(SocialErrors.ProviderAlreadyLinked, "Another account of this provider is already linked; unlink it first.");
             default:
-                return new Failure(GatehouseErrors.NotFound, "The member no longer exists.");
+                // As GET /members/me answers it: the access token names a member who withdrew (or never was).
+                return new Failure(OAuthErrors.InvalidToken, "The member no longer exists (withdrawn).");
         }
 
         await KeepGrantAsync(profile, sealedGrant, cancellationToken);

@@ -17,7 +17,13 @@ internal static class InterceptedDatabase
             connectionString = db.Database.GetConnectionString()!;
         }
 
-        if (kind == StoreKind.Postgres)
+        return Create(kind == StoreKind.Postgres ? DatabaseOptions.Postgres : DatabaseOptions.Sqlite, connectionString, interceptor);
+    }
+
+    /// <summary>On the database a host of <see cref="Infrastructure.GatehouseFactory"/> uses (its provider and connection string).</summary>
+    public static IDbContextFactory<GatehouseDbContext> Create(string provider, string connectionString, IInterceptor interceptor)
+    {
+        if (provider == DatabaseOptions.Postgres)
         {
             var postgres = new DbContextOptionsBuilder<PostgresGatehouseDbContext>();
             DatabaseSetup.UsePostgres(postgres, StorageFixture.DatabaseOptions(DatabaseOptions.Postgres, connectionString));

@@ -135,6 +135,13 @@ internal sealed class EfMemberIdentityStore(IDbContextFactory<GatehouseDbContext
         }
     }
 
+    /// <summary>
+    /// The insert runs in a transaction that first locks the live member the way a withdrawal does
+    /// (<see cref="EfWithdrawalStore.LockLiveMemberAsync"/>: PostgreSQL <c>FOR UPDATE</c>, SQLite <c>BEGIN IMMEDIATE</c>),
+    /// so a link and a withdrawal of the same member run one after the other: a link either commits first (and the
+    /// withdrawal then deletes the identity with the rest, revoking it at the provider) or finds a tombstone and links
+    /// nothing. The foreign key alone cannot tell: a withdrawn member's row stays.
+    /// </summary>
     public async Task<LinkOutcome> TryLinkAsync(MemberIdentity identity, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(identity);
@@ -144,27 +151,26 @@ internal sealed class EfMemberIdentityStore(IDbContextFactory<GatehouseDbContext
         for (var attempt = 1; ; attempt++)
         {
             await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-            var memberId = await db.Members.Where(m => m.PublicId == publicId && m.WithdrawnAt == null).Select(m => (long?)m.Id).SingleOrDefaultAsync(cancellationToken);
-            if (memberId is not { } id)
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            if (await EfWithdrawalStore.LockLiveMemberAsync(db, db.Members.Where(m => m.PublicId == publicId), cancellationToken) is not { } member)
             {
                 return LinkOutcome.MemberMissing;
             }
 
+            var id = member.Id;
             var row = ToRow(identity);
             row.MemberId = id;
             db.MemberIdentities.Add(row);
             try
             {
-                // Should the member be deleted after the read above, the foreign key refuses the row.
                 await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
                 return LinkOutcome.Linked;
-            }
-            catch (DbUpdateException e) when (DatabaseErrors.IsForeignKeyViolation(e))
-            {
-                return LinkOutcome.MemberMissing;
             }
             catch (DbUpdateException e) when (DatabaseErrors.IsUniqueViolation(e))
             {
+                // PostgreSQL has aborted the transaction: end it, then read (committed rows) what refused the row.
+                await transaction.RollbackAsync(cancellationToken);
                 db.ChangeTracker.Clear();
                 var holder = await db.MemberIdentities
                     .Where(i => i.Provider == provider && i.Subject == subject)
