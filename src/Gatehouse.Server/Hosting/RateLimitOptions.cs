@@ -25,14 +25,18 @@ public sealed class RateLimitOptions
 
     public IEnumerable<string> Validate()
     {
-        if (CredentialRequestsPerSecond < 1 || CredentialBurst < 1)
+        foreach (var (key, value) in new[]
         {
-            yield return $"{Section}:CredentialRequestsPerSecond and {Section}:CredentialBurst must be at least 1.";
-        }
-
-        if (ProviderNotificationRequestsPerSecond < 1 || ProviderNotificationBurst < 1)
+            (nameof(CredentialRequestsPerSecond), CredentialRequestsPerSecond),
+            (nameof(CredentialBurst), CredentialBurst),
+            (nameof(ProviderNotificationRequestsPerSecond), ProviderNotificationRequestsPerSecond),
+            (nameof(ProviderNotificationBurst), ProviderNotificationBurst),
+        })
         {
-            yield return $"{Section}:ProviderNotificationRequestsPerSecond and {Section}:ProviderNotificationBurst must be at least 1.";
+            if (value < 1)
+            {
+                yield return $"{Section}:{key} must be at least 1 (was {value}).";
+            }
         }
     }
 }
