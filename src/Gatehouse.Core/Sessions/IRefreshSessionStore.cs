@@ -27,8 +27,11 @@ public interface IRefreshSessionStore
     /// <summary>The member's live sessions, newest first. Implementations find them through an index, never a scan.</summary>
     Task<IReadOnlyList<RefreshSession>> ListByMemberAsync(MemberId memberId, CancellationToken cancellationToken);
 
-    /// <summary>Deletes one session; false if there was none.</summary>
-    Task<bool> RevokeAsync(SessionId id, CancellationToken cancellationToken);
+    /// <summary>
+    /// Deletes one session and answers its owner, in one round trip; null if there was none (an expired session counts
+    /// as none). The owner is what <c>session.revoked</c> names, so a logout needs no read before the delete.
+    /// </summary>
+    Task<MemberId?> RevokeAsync(SessionId id, CancellationToken cancellationToken);
 
     /// <summary>Deletes every session of a member; returns how many there were.</summary>
     Task<int> RevokeAllAsync(MemberId memberId, CancellationToken cancellationToken);

@@ -101,18 +101,13 @@ public sealed partial class SessionService
             return false;
         }
 
-        // The owner is read only when someone listens for session.revoked: a logout needs no read otherwise.
-        var owner = _events.IsEnabled ? (await _store.FindAsync(parsed.SessionId, cancellationToken))?.MemberId : null;
-        if (!await _store.RevokeAsync(parsed.SessionId, cancellationToken))
+        // The delete names the owner: session.revoked costs no read before it.
+        if (await _store.RevokeAsync(parsed.SessionId, cancellationToken) is not { } owner)
         {
             return false;
         }
 
-        if (owner is { } member)
-        {
-            await PublishRevokedAsync(member, parsed.SessionId, RevocationReasons.Logout, cancellationToken);
-        }
-
+        await PublishRevokedAsync(owner, parsed.SessionId, RevocationReasons.Logout, cancellationToken);
         return true;
     }
 
@@ -121,7 +116,7 @@ public sealed partial class SessionService
     public async Task<bool> EndAsync(MemberId owner, SessionId sessionId, string reason, CancellationToken cancellationToken)
     {
         var session = await _store.FindAsync(sessionId, cancellationToken);
-        if (session is null || session.MemberId != owner || !await _store.RevokeAsync(sessionId, cancellationToken))
+        if (session is null || session.MemberId != owner || await _store.RevokeAsync(sessionId, cancellationToken) is null)
         {
             return false;
         }

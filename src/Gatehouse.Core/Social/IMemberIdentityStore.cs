@@ -38,6 +38,9 @@ public enum UnlinkOutcome
     LastLoginMethod,
 }
 
+/// <summary>A member with the provider accounts linked to it, oldest link first.</summary>
+public sealed record MemberProfile(Member Member, IReadOnlyList<MemberIdentity> Identities);
+
 /// <summary>
 /// Provider accounts linked to members. Every call is one short unit of work; none is ever held open across a call
 /// to a provider. Uniqueness is decided by the database's unique indexes, not by a prior read.
@@ -47,6 +50,12 @@ public interface IMemberIdentityStore
     Task<MemberIdentity?> FindAsync(string provider, string subject, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<MemberIdentity>> ListAsync(MemberId member, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The member (not withdrawn) and its identities, read in one round trip: <c>GET /members/me</c> answers every
+    /// request with it. Null when there is no such member or it withdrew.
+    /// </summary>
+    Task<MemberProfile?> FindProfileAsync(MemberId member, CancellationToken cancellationToken);
 
     /// <summary>Adds the member and its first identity in one transaction: both land or neither does.</summary>
     Task<AddMemberOutcome> TryAddMemberAsync(Member member, MemberIdentity identity, CancellationToken cancellationToken);

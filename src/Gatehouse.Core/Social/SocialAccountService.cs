@@ -236,7 +236,8 @@ public sealed partial class SocialAccountService
             case LinkOutcome.ProviderAlreadyLinked:
                 return new Failure(SocialErrors.ProviderAlreadyLinked, "Another account of this provider is already linked; unlink it first.");
             default:
-                return new Failure(GatehouseErrors.NotFound, "The member no longer exists.");
+                // As GET /members/me answers it: the access token names a member who withdrew (or never was).
+                return new Failure(OAuthErrors.InvalidToken, "The member no longer exists (withdrawn).");
         }
 
         await KeepGrantAsync(profile, sealedGrant, cancellationToken);
@@ -245,6 +246,10 @@ public sealed partial class SocialAccountService
 
     public Task<IReadOnlyList<MemberIdentity>> ListIdentitiesAsync(MemberId member, CancellationToken cancellationToken) =>
         _identities.ListAsync(member, cancellationToken);
+
+    /// <summary>The member and its identities in one read; null when the member does not exist or withdrew.</summary>
+    public Task<MemberProfile?> FindProfileAsync(MemberId member, CancellationToken cancellationToken) =>
+        _identities.FindProfileAsync(member, cancellationToken);
 
     /// <summary>Unlinks a provider unless it is the member's last way to log in.</summary>
     public async Task<Failure?> UnlinkAsync(MemberId member, string provider, CancellationToken cancellationToken)

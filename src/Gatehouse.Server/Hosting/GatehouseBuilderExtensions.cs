@@ -25,6 +25,7 @@ public static class GatehouseBuilderExtensions
     public const string MemberPolicy = "member";
     public const string AdminPolicy = "admin";
     public const string CredentialLimiter = "credentials";
+    public const string ProviderNotificationLimiter = "provider-notifications";
     public const string FrontendCors = "frontend";
     public const long MaxRequestBodySize = 64 * 1024;
     public const string DefaultUrl = "http://127.0.0.1:5080";
@@ -172,22 +173,26 @@ public static class GatehouseBuilderExtensions
         services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            limiter.AddPolicy(CredentialLimiter, context =>
-            {
-                var options = context.RequestServices.GetRequiredService<IOptionsMonitor<RateLimitOptions>>().CurrentValue;
-                return RateLimitPartition.GetTokenBucketLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = options.CredentialBurst,
-                    TokensPerPeriod = options.CredentialRequestsPerSecond,
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                    QueueLimit = 0,
-                });
-            });
+            limiter.AddPolicy(CredentialLimiter, context => PerAddress(context, o => (o.CredentialRequestsPerSecond, o.CredentialBurst)));
+            limiter.AddPolicy(ProviderNotificationLimiter, context => PerAddress(context, o => (o.ProviderNotificationRequestsPerSecond, o.ProviderNotificationBurst)));
             limiter.OnRejected = async (context, cancellationToken) =>
             {
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
                 await Problems.From(new Failure(GatehouseErrors.RateLimited, "Too many requests from this address. Slow down.") { RetryAfter = retryAfter }, context.HttpContext).ExecuteAsync(context.HttpContext);
             };
+        });
+    }
+
+    /// <summary>A token bucket per client address (each policy has buckets of its own).</summary>
+    private static RateLimitPartition<string> PerAddress(HttpContext context, Func<RateLimitOptions, (int PerSecond, int Burst)> rate)
+    {
+        var (perSecond, burst) = rate(context.RequestServices.GetRequiredService<IOptionsMonitor<RateLimitOptions>>().CurrentValue);
+        return RateLimitPartition.GetTokenBucketLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = burst,
+            TokensPerPeriod = perSecond,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0,
         });
     }
 

@@ -33,7 +33,11 @@ internal static class OutboxStatus
 }
 
 /// <param name="SealedGrant">The identity's sealed grant, copied here because the identity row is deleted with the withdrawal.</param>
-internal sealed record ProviderRevocation(string Provider, string Subject, byte[]? SealedGrant);
+/// <param name="GrantDropped">
+/// The entry finished (done or dead-lettered) and its sealed grant was deleted then: a later retry by an operator revokes
+/// without it where the provider allows (Kakao, by the admin key), and is otherwise recorded as skipped.
+/// </param>
+internal sealed record ProviderRevocation(string Provider, string Subject, byte[]? SealedGrant, bool GrantDropped = false);
 
 internal sealed record ProviderDeprovision(string Provider, string Subject, string Reason);
 
@@ -63,14 +67,15 @@ internal static class OutboxEntries
     public static string Serialize<T>(T payload) => JsonSerializer.Serialize(payload, Json);
 
     /// <summary>
-    /// The payload an entry keeps once done: a provider revocation drops its sealed grant, which was kept for that one
-    /// purpose; everything else stays as it was.
+    /// The payload an entry keeps once finished, done or dead-lettered: a provider revocation drops its sealed grant (the
+    /// provider's tokens), kept for that one attempt and nothing else, rather than keep it for as long as a dead letter
+    /// stays; everything else stays as it was.
     /// </summary>
-    public static string PayloadWhenDone(OutboxEntryRow entry)
+    public static string PayloadWhenFinished(OutboxEntryRow entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
         return entry.Kind == OutboxKinds.RevokeProvider && Read<ProviderRevocation>(entry) is { SealedGrant: not null } revocation
-            ? Serialize(revocation with { SealedGrant = null })
+            ? Serialize(revocation with { SealedGrant = null, GrantDropped = true })
             : entry.Payload;
     }
 

@@ -82,7 +82,7 @@ internal sealed class OutboxStore(IDbContextFactory<GatehouseDbContext> contexts
             _ => (OutboxStatus.Dead, entry.NextAttemptAt, now),
         };
         var error = result.Outcome == StepOutcome.Done ? null : Truncate(result.Note);
-        var payload = result.Outcome == StepOutcome.Done ? OutboxEntries.PayloadWhenDone(entry) : entry.Payload;
+        var payload = status == OutboxStatus.Pending ? entry.Payload : OutboxEntries.PayloadWhenFinished(entry);
         var id = entry.Id;
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);

@@ -12,6 +12,9 @@ public sealed class StartupValidationTests
     [InlineData("Gatehouse:Admin:ApiKey", "short")]
     [InlineData("Gatehouse:Passwords:MemoryKiB", "1024")]
     [InlineData("Gatehouse:Throttling:Window", "00:00:00")]
+    [InlineData("Gatehouse:RateLimits:CredentialBurst", "0")]
+    [InlineData("Gatehouse:RateLimits:ProviderNotificationRequestsPerSecond", "0")]
+    [InlineData("Gatehouse:RateLimits:ProviderNotificationBurst", "-1")]
     public async Task A_bad_setting_stops_start_up_and_names_its_key(string key, string value)
     {
         await using var factory = new GatehouseFactory(settings => settings[key] = value);

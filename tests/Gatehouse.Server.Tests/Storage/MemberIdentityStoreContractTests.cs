@@ -178,6 +178,47 @@ public sealed class MemberIdentityStoreContractTests(StorageFixture fixture) : I
 
     [Theory]
     [MemberData(nameof(StorageFixture.Databases), MemberType = typeof(StorageFixture))]
+    public async Task A_profile_is_the_member_and_its_identities_in_one_round_trip(StoreKind kind)
+    {
+        var store = Store(kind);
+        var member = NewMember(password: true);
+        var now = RealNow();
+        var google = NewIdentity(member.Id, Google, linkedAt: now);
+        var kakao = NewIdentity(member.Id, "kakao", linkedAt: now.AddSeconds(2)) with { Email = null, EmailVerified = false, Name = null, Picture = null };
+        var github = NewIdentity(member.Id, GitHub, linkedAt: now.AddSeconds(1));
+        Assert.Equal(AddMemberOutcome.Added, await store.TryAddMemberAsync(member, google, Ct));
+        Assert.Equal(LinkOutcome.Linked, await store.TryLinkAsync(kakao, Ct));
+        Assert.Equal(LinkOutcome.Linked, await store.TryLinkAsync(github, Ct));
+        var bare = await AddPasswordMemberAsync(kind);
+        var counter = new CommandCounter();
+        var counted = new EfMemberIdentityStore(await InterceptedDatabase.CreateAsync(fixture, kind, counter, Ct));
+
+        var profile = await counted.FindProfileAsync(member.Id, Ct);
+
+        Assert.Single(counter.Commands);
+        Assert.NotNull(profile);
+        Assert.Equal((member.Id, member.Email, member.NormalizedEmail, member.Nickname, member.PasswordHash, member.CreatedAt, member.UpdatedAt), (profile.Member.Id, profile.Member.Email, profile.Member.NormalizedEmail, profile.Member.Nickname, profile.Member.PasswordHash, profile.Member.CreatedAt, profile.Member.UpdatedAt));
+        Assert.Equal([google, github, kakao], profile.Identities);
+        Assert.DoesNotContain("sealed_grant", counter.Commands[0], StringComparison.Ordinal);
+
+        counter.Reset();
+        var withoutIdentities = await counted.FindProfileAsync(bare.Id, Ct);
+        Assert.Single(counter.Commands);
+        Assert.Equal(bare.Id, withoutIdentities?.Member.Id);
+        Assert.Empty(withoutIdentities!.Identities);
+        Assert.Null(await counted.FindProfileAsync(MemberId.New(), Ct));
+
+        // A tombstone is nobody's profile.
+        await using (var db = await fixture.Database(kind).CreateDbContextAsync(Ct))
+        {
+            await db.Members.Where(m => m.PublicId == bare.Id.Value).ExecuteUpdateAsync(s => s.SetProperty(m => m.WithdrawnAt, DateTimeOffset.UtcNow), Ct);
+        }
+
+        Assert.Null(await counted.FindProfileAsync(bare.Id, Ct));
+    }
+
+    [Theory]
+    [MemberData(nameof(StorageFixture.Databases), MemberType = typeof(StorageFixture))]
     public async Task Unlinking_refuses_to_remove_the_last_way_to_log_in(StoreKind kind)
     {
         var store = Store(kind);

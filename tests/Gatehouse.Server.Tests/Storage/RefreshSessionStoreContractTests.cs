@@ -90,9 +90,10 @@ public sealed class RefreshSessionStoreContractTests(StorageFixture fixture) : I
         await store.CreateAsync(kept, Ct);
         await store.CreateAsync(revoked, Ct);
 
-        Assert.True(await store.RevokeAsync(revoked.Session.Id, Ct));
-        Assert.False(await store.RevokeAsync(revoked.Session.Id, Ct));
-        Assert.False(await store.RevokeAsync(SessionId.New(), Ct));
+        // The delete names whose session it was (what session.revoked carries), and only once.
+        Assert.Equal(member, await store.RevokeAsync(revoked.Session.Id, Ct));
+        Assert.Null(await store.RevokeAsync(revoked.Session.Id, Ct));
+        Assert.Null(await store.RevokeAsync(SessionId.New(), Ct));
 
         Assert.Null(await store.FindAsync(revoked.Session.Id, Ct));
         Assert.Equal([kept.Session], await store.ListByMemberAsync(member, Ct));
@@ -282,7 +283,7 @@ public sealed class RefreshSessionStoreContractTests(StorageFixture fixture) : I
         Assert.Equal(RotationOutcome.NotFound, result.Outcome);
         Assert.Null(await store.FindAsync(created.Session.Id, Ct));
         Assert.Empty(await store.ListByMemberAsync(member, Ct));
-        Assert.False(await store.RevokeAsync(created.Session.Id, Ct));
+        Assert.Null(await store.RevokeAsync(created.Session.Id, Ct));
         Assert.Equal(0, await store.RevokeAllAsync(member, Ct));
     }
 

@@ -1,9 +1,7 @@
 using System.Data.Common;
-using Gatehouse.Server.Storage;
 using Gatehouse.Server.Storage.Database;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
-using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace Gatehouse.Server.Tests.Storage;
 
@@ -14,28 +12,8 @@ namespace Gatehouse.Server.Tests.Storage;
 /// </summary>
 internal static class SlowReads
 {
-    public static async Task<IDbContextFactory<GatehouseDbContext>> CreateAsync(StorageFixture fixture, StoreKind kind, string table, TimeSpan delay, CancellationToken cancellationToken)
-    {
-        string connectionString;
-        await using (var db = await fixture.Database(kind).CreateDbContextAsync(cancellationToken))
-        {
-            connectionString = db.Database.GetConnectionString()!;
-        }
-
-        var slow = new Interceptor(table, delay);
-        if (kind == StoreKind.Postgres)
-        {
-            var postgres = new DbContextOptionsBuilder<PostgresGatehouseDbContext>();
-            DatabaseSetup.UsePostgres(postgres, StorageFixture.DatabaseOptions(DatabaseOptions.Postgres, connectionString));
-            postgres.AddInterceptors(slow);
-            return new GatehouseDbContextFactory<PostgresGatehouseDbContext>(new PooledDbContextFactory<PostgresGatehouseDbContext>(postgres.Options));
-        }
-
-        var sqlite = new DbContextOptionsBuilder<SqliteGatehouseDbContext>();
-        DatabaseSetup.UseSqlite(sqlite, StorageFixture.DatabaseOptions(DatabaseOptions.Sqlite, connectionString));
-        sqlite.AddInterceptors(slow);
-        return new GatehouseDbContextFactory<SqliteGatehouseDbContext>(new PooledDbContextFactory<SqliteGatehouseDbContext>(sqlite.Options));
-    }
+    public static Task<IDbContextFactory<GatehouseDbContext>> CreateAsync(StorageFixture fixture, StoreKind kind, string table, TimeSpan delay, CancellationToken cancellationToken) =>
+        InterceptedDatabase.CreateAsync(fixture, kind, new Interceptor(table, delay), cancellationToken);
 
     private sealed class Interceptor(string table, TimeSpan delay) : DbCommandInterceptor
     {

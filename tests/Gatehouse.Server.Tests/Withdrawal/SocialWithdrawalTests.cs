@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Gatehouse.Core.Social;
 using Gatehouse.Server.Social.Revocation;
+using Gatehouse.Server.Tests.Infrastructure;
 using Gatehouse.Server.Tests.Social.Fakes;
 using Gatehouse.Server.Tests.Social.Flow;
 using Gatehouse.Server.Storage.Database;
@@ -80,21 +81,54 @@ public sealed class SocialWithdrawalTests(KakaoFake kakao) : IClassFixture<Kakao
     }
 
     [Fact]
-    public async Task A_provider_that_refuses_for_good_is_dead_lettered_and_the_withdrawal_stands()
+    public async Task A_provider_that_refuses_for_good_is_dead_lettered_without_the_grant_and_the_withdrawal_stands()
     {
         kakao.Server.Reset();
-        kakao.Server.NextUser = SocialFlowFixture.NewKakaoUser();
+        var user = SocialFlowFixture.NewKakaoUser();
+        kakao.Server.NextUser = user;
         var revoker = new RecordingProviderRevoker { Answer = RevocationStatus.Failed };
         await using var factory = await WithdrawalHost.StartWithKakaoAsync(kakao.Server, null, revoker);
         using var client = factory.CreateApiClient();
         var tokens = await WithdrawalHost.SignUpWithKakaoAsync(client);
+        var grant = System.Security.Cryptography.RandomNumberGenerator.GetBytes(48);
+        await factory.Services.GetRequiredService<IProviderGrantStore>().SaveAsync("kakao", user.Subject, grant, Ct);
         await WithdrawalHost.AssertWithdrawnAsync(client, tokens.AccessToken);
 
         using var admin = factory.CreateAdminClient();
         var dead = await WithdrawalHost.WaitForEntryAsync(admin, "provider.revoke", "dead");
         Assert.Equal(1, dead.GetProperty("attempts").GetInt32());
+        Assert.Equal(grant, Assert.Single(revoker.Calls).Grant);
         await WithdrawalHost.WaitForEntryAsync(admin, "sessions.revoke", "done");
-        using var me = await SendBearerAsync(client, HttpMethod.Get, "/members/me", tokens.AccessToken);
-        Assert.Equal(HttpStatusCode.Unauthorized, me.StatusCode);
+        using (var me = await SendBearerAsync(client, HttpMethod.Get, "/members/me", tokens.AccessToken))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, me.StatusCode);
+        }
+
+        // Nothing will use the provider's tokens again unless an operator retries: the dead letter keeps none of them.
+        var kept = await RevocationPayloadAsync(factory);
+        Assert.Equal(JsonValueKind.Null, kept.GetProperty("sealedGrant").ValueKind);
+        Assert.True(kept.GetProperty("grantDropped").GetBoolean());
+        Assert.Equal(user.Subject, kept.GetProperty("subject").GetString());
+
+        // An operator's retry still asks the revoker, without a grant; what it cannot do without one is recorded as skipped.
+        revoker.Answer = RevocationStatus.Skipped;
+        var id = dead.GetProperty("id").GetInt64();
+        using (var retry = await admin.PostAsync($"/admin/outbox/entries/{id}/retry", null, Ct))
+        {
+            Assert.True(retry.IsSuccessStatusCode, $"retry answered {(int)retry.StatusCode}");
+        }
+
+        await WithdrawalHost.WaitForEntryAsync(admin, "provider.revoke", "done");
+        Assert.Equal(2, revoker.Calls.Count);
+        Assert.Null(revoker.Calls[1].Grant);
+        var detail = await WithdrawalHost.GetJsonAsync(admin, $"/admin/outbox/entries/{id}");
+        Assert.StartsWith("Skipped: the grant was deleted when this entry was first finished", detail.GetProperty("attempts")[1].GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    private static async Task<JsonElement> RevocationPayloadAsync(GatehouseFactory factory)
+    {
+        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<GatehouseDbContext>>().CreateDbContextAsync(Ct);
+        var payload = await db.OutboxEntries.Where(e => e.Kind == "provider.revoke").Select(e => e.Payload).SingleAsync(Ct);
+        return JsonDocument.Parse(payload).RootElement.Clone();
     }
 }

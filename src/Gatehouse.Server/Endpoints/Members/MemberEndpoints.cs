@@ -37,13 +37,12 @@ internal static class MemberEndpoints
         return group;
     }
 
-    internal static async Task<Results<Ok<MemberResponse>, ProblemHttpResult>> GetAsync(HttpContext context, AccountService accounts, SocialAccountService social, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<MemberResponse>, ProblemHttpResult>> GetAsync(HttpContext context, SocialAccountService social, CancellationToken cancellationToken)
     {
-        var id = context.GetMemberId()!.Value;
-        var member = await accounts.FindAsync(id, cancellationToken);
-        return member is null
+        var profile = await social.FindProfileAsync(context.GetMemberId()!.Value, cancellationToken);
+        return profile is null
             ? Problems.From(OAuthErrors.InvalidToken, "The member no longer exists (withdrawn).", context)
-            : TypedResults.Ok(MemberResponse.From(member, await social.ListIdentitiesAsync(id, cancellationToken)));
+            : TypedResults.Ok(MemberResponse.From(profile.Member, profile.Identities));
     }
 
     internal static async Task<Results<Ok<MemberResponse>, ProblemHttpResult>> UpdateAsync(

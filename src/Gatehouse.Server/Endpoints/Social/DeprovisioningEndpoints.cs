@@ -24,7 +24,7 @@ internal static partial class DeprovisioningEndpoints
 
     public static void MapDeprovisioningEndpoints(this IEndpointRouteBuilder routes)
     {
-        var social = routes.MapGroup("/auth/social").WithTags("Social login");
+        var social = routes.MapGroup("/auth/social").WithTags("Social login").RequireRateLimiting(GatehouseBuilderExtensions.ProviderNotificationLimiter);
         social.MapMethods("/{provider}/unlink", ["GET", "POST"], KakaoUnlinkAsync).DisableAntiforgery()
             .WithSummary("Kakao's unlink callback (set it in the Kakao developers console): Authorization: KakaoAK <admin key>; app_id, user_id, referrer_type.");
         social.MapPost("/{provider}/notifications", AppleNotificationAsync)

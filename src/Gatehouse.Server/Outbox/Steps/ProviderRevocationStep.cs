@@ -5,7 +5,9 @@ namespace Gatehouse.Server.Outbox.Steps;
 
 /// <summary>
 /// Tells one provider that a withdrawn member has left, through <see cref="IProviderRevoker"/> (resolved optionally:
-/// without one registered the step is skipped, with the reason recorded on the attempt).
+/// without one registered the step is skipped, with the reason recorded on the attempt). An entry retried by an operator
+/// after it was dead-lettered has no grant any more (<see cref="OutboxEntries.PayloadWhenFinished"/>): the revoker tries
+/// without it, which Kakao allows (admin key) and the others record as skipped.
 /// </summary>
 internal sealed partial class ProviderRevocationStep(IServiceProvider services, ILogger<ProviderRevocationStep> logger) : IOutboxStep
 {
@@ -29,6 +31,8 @@ internal sealed partial class ProviderRevocationStep(IServiceProvider services, 
         return result.Status switch
         {
             RevocationStatus.Revoked => new StepResult(StepOutcome.Done, "Revoked."),
+            RevocationStatus.Skipped when revocation.GrantDropped => new StepResult(
+                StepOutcome.Done, "Skipped: the grant was deleted when this entry was first finished (done or dead-lettered); " + (result.Error ?? "nothing to revoke.")),
             RevocationStatus.Skipped => new StepResult(StepOutcome.Done, "Skipped: " + (result.Error ?? "nothing to revoke.")),
             RevocationStatus.RetryLater => new StepResult(StepOutcome.Retry, result.Error ?? "The provider failed for now."),
             _ => new StepResult(StepOutcome.Failed, result.Error ?? "The provider refused."),

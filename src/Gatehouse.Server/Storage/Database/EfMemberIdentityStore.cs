@@ -50,6 +50,43 @@ internal sealed class EfMemberIdentityStore(IDbContextFactory<GatehouseDbContext
         return rows.ConvertAll(row => ToIdentity(row, publicId));
     }
 
+    public async Task<MemberProfile?> FindProfileAsync(MemberId member, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        if (await _findProfile(db, member.Value, cancellationToken) is not { } found)
+        {
+            return null;
+        }
+
+        return new MemberProfile(EfMemberStore.ToMember(found.Member), found.Identities.ConvertAll(i => new MemberIdentity(member, i.Provider, i.Subject, i.Email, i.EmailVerified, i.Name, i.Picture, i.LinkedAt, i.LastLoginAt)));
+    }
+
+    /// <summary>
+    /// One SELECT on either database: the member LEFT JOIN its identities (EF Core's single-query collection
+    /// projection), leaving out the sealed grants. Compiled once, so a request pays neither for building the
+    /// expression tree nor for looking it up in the query cache (GET /members/me is in the benchmark). The inner
+    /// projection names no column of the member: that would need APPLY, which SQLite lacks. One per store, not static:
+    /// a compiled query refuses to run against another model than its first, and the store's contexts share one.
+    /// </summary>
+    private readonly Func<GatehouseDbContext, string, CancellationToken, Task<ProfileRows?>> _findProfile =
+        EF.CompileAsyncQuery((GatehouseDbContext db, string publicId, CancellationToken _) =>
+            db.Members
+                .AsNoTracking()
+                .Where(m => m.PublicId == publicId && m.WithdrawnAt == null)
+                .Select(m => new ProfileRows(
+                    m,
+                    db.MemberIdentities
+                        .Where(i => i.MemberId == m.Id)
+                        .OrderBy(i => i.LinkedAt)
+                        .ThenBy(i => i.Provider)
+                        .Select(i => new IdentityColumns(i.Provider, i.Subject, i.Email, i.EmailVerified, i.Name, i.Picture, i.LinkedAt, i.LastLoginAt))
+                        .ToList()))
+                .SingleOrDefault());
+
+    private sealed record ProfileRows(MemberRow Member, List<IdentityColumns> Identities);
+
+    private sealed record IdentityColumns(string Provider, string Subject, string? Email, bool EmailVerified, string? Name, string? Picture, DateTimeOffset LinkedAt, DateTimeOffset LastLoginAt);
+
     public async Task<AddMemberOutcome> TryAddMemberAsync(Member member, MemberIdentity identity, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(member);
@@ -98,6 +135,13 @@ internal sealed class EfMemberIdentityStore(IDbContextFactory<GatehouseDbContext
         }
     }
 
+    /// <summary>
+    /// The insert runs in a transaction that first locks the live member the way a withdrawal does
+    /// (<see cref="EfWithdrawalStore.LockLiveMemberAsync"/>: PostgreSQL <c>FOR UPDATE</c>, SQLite <c>BEGIN IMMEDIATE</c>),
+    /// so a link and a withdrawal of the same member run one after the other: a link either commits first (and the
+    /// withdrawal then deletes the identity with the rest, revoking it at the provider) or finds a tombstone and links
+    /// nothing. The foreign key alone cannot tell: a withdrawn member's row stays.
+    /// </summary>
     public async Task<LinkOutcome> TryLinkAsync(MemberIdentity identity, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(identity);
@@ -107,27 +151,26 @@ internal sealed class EfMemberIdentityStore(IDbContextFactory<GatehouseDbContext
         for (var attempt = 1; ; attempt++)
         {
             await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-            var memberId = await db.Members.Where(m => m.PublicId == publicId && m.WithdrawnAt == null).Select(m => (long?)m.Id).SingleOrDefaultAsync(cancellationToken);
-            if (memberId is not { } id)
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            if (await EfWithdrawalStore.LockLiveMemberAsync(db, db.Members.Where(m => m.PublicId == publicId), cancellationToken) is not { } member)
             {
                 return LinkOutcome.MemberMissing;
             }
 
+            var id = member.Id;
             var row = ToRow(identity);
             row.MemberId = id;
             db.MemberIdentities.Add(row);
             try
             {
-                // Should the member be deleted after the read above, the foreign key refuses the row.
                 await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
                 return LinkOutcome.Linked;
-            }
-            catch (DbUpdateException e) when (DatabaseErrors.IsForeignKeyViolation(e))
-            {
-                return LinkOutcome.MemberMissing;
             }
             catch (DbUpdateException e) when (DatabaseErrors.IsUniqueViolation(e))
             {
+                // PostgreSQL has aborted the transaction: end it, then read (committed rows) what refused the row.
+                await transaction.RollbackAsync(cancellationToken);
                 db.ChangeTracker.Clear();
                 var holder = await db.MemberIdentities
                     .Where(i => i.Provider == provider && i.Subject == subject)

@@ -77,7 +77,7 @@ internal sealed class EfMemberStore(IDbContextFactory<GatehouseDbContext> contex
         UpdatedAt = StoredTime.Normalize(member.UpdatedAt == default ? member.CreatedAt : member.UpdatedAt),
     };
 
-    private static Member ToMember(MemberRow row) => new()
+    internal static Member ToMember(MemberRow row) => new()
     {
         Id = new MemberId(row.PublicId),
         Email = row.Email,

@@ -158,16 +158,39 @@ internal sealed class EfRefreshSessionStore(IDbContextFactory<GatehouseDbContext
             cancellationToken);
     }
 
-    public Task<bool> RevokeAsync(SessionId id, CancellationToken cancellationToken)
+    public Task<MemberId?> RevokeAsync(SessionId id, CancellationToken cancellationToken)
     {
         // An expired row is already no session: it is left to the sweeper and reported as absent.
         var now = Now();
         return RunAsync(
-            async db => await db.RefreshSessions
-                .Where(s => s.Id == id.Value && s.IdleExpiresAt > now && s.AbsoluteExpiresAt > now)
-                .ExecuteDeleteAsync(cancellationToken) > 0,
+            async db =>
+            {
+                await db.Database.OpenConnectionAsync(cancellationToken);
+                try
+                {
+                    await using var command = db.Database.GetDbConnection().CreateCommand();
+                    command.CommandText = RevokeSql;
+                    AddParameter(command, "@id", id.Value);
+
+                    // The SQLite model stores times as unix milliseconds (UnixMillisecondsConverter), PostgreSQL as timestamptz.
+                    AddParameter(command, "@now", db is SqliteGatehouseDbContext ? now.ToUnixTimeMilliseconds() : now);
+                    return await command.ExecuteScalarAsync(cancellationToken) is string member ? new MemberId(member) : (MemberId?)null;
+                }
+                finally
+                {
+                    await db.Database.CloseConnectionAsync();
+                }
+            },
             cancellationToken);
     }
+
+    // Valid SQLite (3.35+) and PostgreSQL: the delete names the session's owner, so a logout that tells webhooks whose
+    // session ended needs no read before it.
+    private const string RevokeSql = """
+        DELETE FROM refresh_sessions
+        WHERE id = @id AND idle_expires_at > @now AND absolute_expires_at > @now
+        RETURNING member_id
+        """;
 
     public Task<int> RevokeAllAsync(MemberId memberId, CancellationToken cancellationToken)
     {

@@ -73,8 +73,11 @@ internal sealed class EfWithdrawalStore(
         return (DeprovisionOutcome.Unlinked, memberId);
     }
 
-    /// <summary>The live (not withdrawn) member the query names, its row locked until the transaction ends.</summary>
-    private static async Task<MemberRow?> LockLiveMemberAsync(GatehouseDbContext db, IQueryable<MemberRow> query, CancellationToken cancellationToken)
+    /// <summary>
+    /// The live (not withdrawn) member the query names, its row locked until the transaction ends (also what a link locks:
+    /// see <see cref="EfMemberIdentityStore.TryLinkAsync"/>).
+    /// </summary>
+    internal static async Task<MemberRow?> LockLiveMemberAsync(GatehouseDbContext db, IQueryable<MemberRow> query, CancellationToken cancellationToken)
     {
         var id = await query.Where(m => m.WithdrawnAt == null).Select(m => (long?)m.Id).FirstOrDefaultAsync(cancellationToken);
         if (id is not { } internalId)

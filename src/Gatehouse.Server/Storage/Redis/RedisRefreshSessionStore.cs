@@ -162,7 +162,7 @@ internal sealed class RedisRefreshSessionStore(RedisConnection redis, TimeProvid
         }
     }
 
-    public async Task<bool> RevokeAsync(SessionId id, CancellationToken cancellationToken)
+    public async Task<MemberId?> RevokeAsync(SessionId id, CancellationToken cancellationToken)
     {
         try
         {
@@ -170,12 +170,15 @@ internal sealed class RedisRefreshSessionStore(RedisConnection redis, TimeProvid
             var reply = await db.ScriptEvaluateAsync(RedisScripts.Revoke, [_keys.Session(id)], [NowMilliseconds()]).WaitAsync(cancellationToken);
             if (reply.IsNull)
             {
-                return false;
+                return null;
             }
 
             var parts = (RedisResult[])reply!;
-            await db.SortedSetRemoveAsync(_keys.MemberIndex(new MemberId((string)parts[0]!)), id.Value).WaitAsync(cancellationToken);
-            return (int)parts[1] == 1;
+            var owner = new MemberId((string)parts[0]!);
+            await db.SortedSetRemoveAsync(_keys.MemberIndex(owner), id.Value).WaitAsync(cancellationToken);
+
+            // An expired session is deleted all the same, but reported as absent, as the database store does.
+            return (int)parts[1] == 1 ? owner : null;
         }
         catch (Exception e) when (RedisFailures.IsRedisFailure(e))
         {

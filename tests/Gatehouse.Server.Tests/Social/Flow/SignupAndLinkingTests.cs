@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Gatehouse.Core.Social;
+using Microsoft.Extensions.DependencyInjection;
 using static Gatehouse.Server.Tests.Http.HttpTestHelpers;
 
 namespace Gatehouse.Server.Tests.Social.Flow;
@@ -191,6 +193,25 @@ public sealed class LinkingTests : IClassFixture<SocialFlowFixture>
         var second = await LinkAsync(client, member.AccessToken, "kakao");
         Assert.Equal(HttpStatusCode.Conflict, second.Status);
         Assert.Equal("provider_already_linked", second.Body.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task A_link_completed_after_the_member_withdrew_is_401_and_links_nothing()
+    {
+        var member = await _fixture.Factory.SignupAsync();
+        using var client = _fixture.Factory.CreateApiClient();
+        var user = _fixture.Kakao.NextUser;
+        var callback = await BeginLinkAsync(client, member.AccessToken, "kakao");
+        using (var withdraw = await SendAsync(client, HttpMethod.Delete, "/members/me", member.AccessToken))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, withdraw.StatusCode);
+        }
+
+        // The access token is still well signed and unexpired: only the member is gone.
+        using var completed = await CompleteLinkAsync(client, member.AccessToken, "kakao", callback.Code!, callback.State!);
+
+        await AssertProblemAsync(completed, HttpStatusCode.Unauthorized, "invalid_token");
+        Assert.Null(await _fixture.Factory.Services.GetRequiredService<IMemberIdentityStore>().FindAsync("kakao", user.Subject, Ct));
     }
 
     internal static async Task<(HttpStatusCode Status, JsonElement Body)> LinkAsync(HttpClient client, string accessToken, string provider)
