@@ -11,8 +11,8 @@ namespace Gatehouse.Server.Social.Providers;
 
 /// <summary>
 /// OpenID Connect Core §3.1.3.7: an id token is accepted only when signed (never <c>alg: none</c>, never a MAC) by a
-/// key of the provider's JWKS, issued by the discovered issuer, for this client, unexpired (60 s of skew), and
-/// carrying the nonce this login sent.
+/// key of the provider's JWKS, issued by the discovered issuer, for this client (and, with several audiences or an
+/// <c>azp</c>, authorized for this client), unexpired (60 s of skew), and carrying the nonce this login sent.
 /// </summary>
 internal sealed class IdTokenValidator(OpenIdConnectMetadata metadata, string clientId, string provider, TimeProvider time)
 {
@@ -61,6 +61,14 @@ internal sealed class IdTokenValidator(OpenIdConnectMetadata metadata, string cl
         }
 
         var claims = JsonSerializer.Deserialize<JsonElement>(Base64Url.DecodeFromChars(token.EncodedPayload));
+
+        // §3.1.3.7 items 4 and 5: a token for several audiences must name its authorized party, and an authorized
+        // party, when named, must be this client: a token some other client obtained does not log anyone in here.
+        var authorizedParty = ProviderJson.Text(claims, "azp");
+        if (authorizedParty is null ? token.Audiences.Skip(1).Any() : !string.Equals(authorizedParty, clientId, StringComparison.Ordinal))
+        {
+            throw Invalid("it was issued to another party (azp)");
+        }
 
         if (nonce is null)
         {

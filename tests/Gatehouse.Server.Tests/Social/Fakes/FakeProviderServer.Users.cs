@@ -174,6 +174,18 @@ public sealed partial class FakeProviderServer
             claims["nonce"] = Tampering == IdTokenTampering.WrongNonce ? "not-this-logins-nonce" : grant.Nonce;
         }
 
+        // Google names the client the token was issued to (azp) in every id token.
+        claims["azp"] = Tampering switch
+        {
+            IdTokenTampering.AnotherAuthorizedParty => "another-client",
+            IdTokenTampering.SeveralAudiencesWithoutAuthorizedParty => null,
+            _ => Kind == FakeProviderKind.Google ? ClientId : null,
+        };
+        if (Tampering is IdTokenTampering.AnotherAuthorizedParty or IdTokenTampering.SeveralAudiencesWithoutAuthorizedParty)
+        {
+            claims["aud"] = new[] { ClientId, "another-client" };
+        }
+
         switch (Kind)
         {
             case FakeProviderKind.Apple:

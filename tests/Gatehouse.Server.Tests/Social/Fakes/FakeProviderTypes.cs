@@ -69,6 +69,12 @@ public enum IdTokenTampering
     /// <summary>Signed by a key the JWKS does not publish.</summary>
     ForeignKey,
     WrongAudience,
+
+    /// <summary>Audiences this client and another, and no <c>azp</c> naming the party it was issued to.</summary>
+    SeveralAudiencesWithoutAuthorizedParty,
+
+    /// <summary>Audiences this client and another, with <c>azp</c> the other client: a token obtained by someone else.</summary>
+    AnotherAuthorizedParty,
     WrongIssuer,
 
     /// <summary>Expired an hour ago (well beyond any clock skew).</summary>

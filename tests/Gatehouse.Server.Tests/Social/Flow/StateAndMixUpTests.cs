@@ -107,6 +107,8 @@ public sealed class StateAndMixUpTests : IClassFixture<SocialFlowFixture>
     [InlineData(IdTokenTampering.AlgNone)]
     [InlineData(IdTokenTampering.BadSignature)]
     [InlineData(IdTokenTampering.WrongAudience)]
+    [InlineData(IdTokenTampering.SeveralAudiencesWithoutAuthorizedParty)]
+    [InlineData(IdTokenTampering.AnotherAuthorizedParty)]
     [InlineData(IdTokenTampering.WrongIssuer)]
     [InlineData(IdTokenTampering.Expired)]
     public async Task A_bad_id_token_ends_the_login_with_invalid_id_token_and_no_member(IdTokenTampering tampering)
