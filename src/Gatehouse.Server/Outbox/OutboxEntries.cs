@@ -66,6 +66,18 @@ internal static class OutboxEntries
 
     public static string Serialize<T>(T payload) => JsonSerializer.Serialize(payload, Json);
 
+    /// <summary>Revoke every session of <paramref name="memberId"/> (<see cref="Steps.SessionRevocationStep"/>), due at <paramref name="dueAt"/> (default: now).</summary>
+    public static OutboxEntryRow RevokeSessions(string eventId, string memberId, DateTimeOffset now, DateTimeOffset? dueAt = null)
+    {
+        var entry = Step(OutboxKinds.RevokeSessions, eventId, memberId, new { memberId }, now);
+        if (dueAt is { } due)
+        {
+            entry.NextAttemptAt = StoredTime.Normalize(due);
+        }
+
+        return entry;
+    }
+
     /// <summary>
     /// The payload an entry keeps once finished, done or dead-lettered: a provider revocation drops its sealed grant (the
     /// provider's tokens), kept for that one attempt and nothing else, rather than keep it for as long as a dead letter

@@ -32,7 +32,7 @@ internal static partial class DeprovisioningEndpoints
     }
 
     internal static async Task<Results<Ok, ProblemHttpResult>> KakaoUnlinkAsync(
-        string provider, HttpContext context, ISocialProviderRegistry providers, ILoggerFactory loggers, CancellationToken cancellationToken)
+        string provider, HttpContext context, ISocialProviderRegistry providers, IProviderDeprovisioning deprovisioning, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (Find(providers, provider, ProviderKinds.Kakao) is not { } kakao)
         {
@@ -67,11 +67,6 @@ internal static partial class DeprovisioningEndpoints
             return Problems.From(Failure.Validation("app_id", "app_id is not this app's (Gatehouse:Social:Providers:<name>:AppId)."), context);
         }
 
-        if (context.RequestServices.GetService<IProviderDeprovisioning>() is not { } deprovisioning)
-        {
-            return NotConfigured("Deprovisioning from providers is not available on this server.");
-        }
-
         // Kakao's referrer_type: ACCOUNT_DELETE and FORCED_ACCOUNT_DELETE when the Kakao account itself is gone;
         // UNLINK_FROM_APPS (the user) or UNLINK_FROM_ADMIN (the console) when only the link to this app is.
         var referrer = fields.GetValueOrDefault("referrer_type");
@@ -84,7 +79,7 @@ internal static partial class DeprovisioningEndpoints
     }
 
     internal static async Task<Results<Ok, ProblemHttpResult>> AppleNotificationAsync(
-        string provider, AppleNotificationRequest request, HttpContext context, ISocialProviderRegistry providers, ILoggerFactory loggers, CancellationToken cancellationToken)
+        string provider, AppleNotificationRequest request, HttpContext context, ISocialProviderRegistry providers, IProviderDeprovisioning deprovisioning, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (Find(providers, provider, ProviderKinds.Apple) is not { } apple)
         {
@@ -131,11 +126,6 @@ internal static partial class DeprovisioningEndpoints
         {
             LogIgnored(logger, apple.Name, type);
             return TypedResults.Ok();
-        }
-
-        if (context.RequestServices.GetService<IProviderDeprovisioning>() is not { } deprovisioning)
-        {
-            return NotConfigured("Deprovisioning from providers is not available on this server.");
         }
 
         await deprovisioning.RecordAsync(apple.Name, notification.Subject!, reason, cancellationToken);

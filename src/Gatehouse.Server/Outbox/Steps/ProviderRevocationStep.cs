@@ -4,12 +4,11 @@ using Gatehouse.Server.Storage.Database;
 namespace Gatehouse.Server.Outbox.Steps;
 
 /// <summary>
-/// Tells one provider that a withdrawn member has left, through <see cref="IProviderRevoker"/> (resolved optionally:
-/// without one registered the step is skipped, with the reason recorded on the attempt). An entry retried by an operator
+/// Tells one provider that a withdrawn member has left, through <see cref="IProviderRevoker"/>. An entry retried by an operator
 /// after it was dead-lettered has no grant any more (<see cref="OutboxEntries.PayloadWhenFinished"/>): the revoker tries
 /// without it, which Kakao allows (admin key) and the others record as skipped.
 /// </summary>
-internal sealed partial class ProviderRevocationStep(IServiceProvider services, ILogger<ProviderRevocationStep> logger) : IOutboxStep
+internal sealed class ProviderRevocationStep(IProviderRevoker revoker) : IOutboxStep
 {
     public string Kind => OutboxKinds.RevokeProvider;
 
@@ -19,12 +18,6 @@ internal sealed partial class ProviderRevocationStep(IServiceProvider services, 
         if (OutboxEntries.Read<ProviderRevocation>(entry) is not { } revocation)
         {
             return new StepResult(StepOutcome.Failed, "The entry's payload is not a provider revocation.");
-        }
-
-        if (services.GetService<IProviderRevoker>() is not { } revoker)
-        {
-            LogNoRevoker(logger, revocation.Provider);
-            return new StepResult(StepOutcome.Done, "Skipped: no provider revocation is available in this build.");
         }
 
         var result = await revoker.RevokeAsync(revocation.Provider, revocation.Subject, revocation.SealedGrant, cancellationToken);
@@ -38,7 +31,4 @@ internal sealed partial class ProviderRevocationStep(IServiceProvider services, 
             _ => new StepResult(StepOutcome.Failed, result.Error ?? "The provider refused."),
         };
     }
-
-    [LoggerMessage(EventId = 6101, Level = LogLevel.Warning, Message = "No provider revocation is registered: {Provider} is not told that the member left.")]
-    private static partial void LogNoRevoker(ILogger logger, string provider);
 }

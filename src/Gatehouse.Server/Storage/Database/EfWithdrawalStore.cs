@@ -65,7 +65,7 @@ internal sealed class EfWithdrawalStore(
 
         await db.MemberIdentities.Where(i => i.MemberId == row.Id && i.Provider == provider).ExecuteDeleteAsync(cancellationToken);
         var revoked = MemberEvents.SessionsRevoked(row.PublicId, null, RevocationReasons.ProviderUnlinked, now);
-        db.OutboxEntries.Add(OutboxEntries.Step(OutboxKinds.RevokeSessions, revoked.Id, row.PublicId, new { memberId = row.PublicId }, now));
+        db.OutboxEntries.Add(OutboxEntries.RevokeSessions(revoked.Id, row.PublicId, now));
         db.OutboxEntries.AddRange(OutboxEntries.Webhooks(revoked, webhooks.CurrentValue, now));
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -124,10 +124,8 @@ internal sealed class EfWithdrawalStore(
 
         var withdrawn = MemberEvents.Withdrawn(row.PublicId, reason, now);
         var revoked = MemberEvents.SessionsRevoked(row.PublicId, null, RevocationReasons.Withdrawal, now);
-        db.OutboxEntries.Add(OutboxEntries.Step(OutboxKinds.RevokeSessions, withdrawn.Id, row.PublicId, new { memberId = row.PublicId }, now));
-        var late = OutboxEntries.Step(OutboxKinds.RevokeSessions, withdrawn.Id + ":late", row.PublicId, new { memberId = row.PublicId }, now);
-        late.NextAttemptAt = StoredTime.Normalize(now + outbox.CurrentValue.LateRevocationDelay);
-        db.OutboxEntries.Add(late);
+        db.OutboxEntries.Add(OutboxEntries.RevokeSessions(withdrawn.Id, row.PublicId, now));
+        db.OutboxEntries.Add(OutboxEntries.RevokeSessions(withdrawn.Id + ":late", row.PublicId, now, dueAt: now + outbox.CurrentValue.LateRevocationDelay));
         foreach (var identity in identities.Where(i => !string.Equals(i.Provider, skipProvider, StringComparison.Ordinal)))
         {
             db.OutboxEntries.Add(OutboxEntries.Step(
