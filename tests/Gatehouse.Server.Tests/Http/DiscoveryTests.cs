@@ -107,6 +107,12 @@ public sealed class DiscoveryTests : IClassFixture<GatehouseFixture>
         Assert.Contains("# TYPE gatehouse_logins_total counter", after, StringComparison.Ordinal);
         Assert.Contains("# TYPE gatehouse_refreshes_total counter", after, StringComparison.Ordinal);
 
+        // The runtime's own figures (the slow-provider benchmark reads the GC pauses), and no label set past the
+        // cardinality limit.
+        Assert.Contains("# TYPE dotnet_gc_pause_time_seconds_total counter", after, StringComparison.Ordinal);
+        Assert.Contains("dotnet_thread_pool_queue_length", after, StringComparison.Ordinal);
+        Assert.DoesNotContain("otel_metric_overflow", after, StringComparison.Ordinal);
+
         // Labels are small closed sets: never an email or a member id.
         Assert.DoesNotContain(member.Email, after, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain(Claim(member.AccessToken, "sub"), after, StringComparison.Ordinal);
