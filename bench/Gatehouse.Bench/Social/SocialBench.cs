@@ -134,6 +134,35 @@ internal static class SocialBench
 
         return ok ? 0 : 2;
 
+        // The server's own view, from its /metrics: how long it took over each refresh (ASP.NET Core's request-duration
+        // histogram for /auth/token, whatever the client's side added), and its GC pauses so far.
+        async Task<ServerView> ServerViewAsync()
+        {
+            var text = await http.GetStringAsync(new Uri(o.Server, "/metrics"));
+            var buckets = new SortedDictionary<double, long>();
+            double pause = 0;
+            long collections = 0;
+            foreach (var line in text.Split('\n'))
+            {
+                if (line.StartsWith("http_server_request_duration_seconds_bucket{", StringComparison.Ordinal) && line.Contains("http_route=\"/auth/token\"", StringComparison.Ordinal))
+                {
+                    var le = line.IndexOf("le=\"", StringComparison.Ordinal) + 4;
+                    var bound = line[le..line.IndexOf('"', le)] is var b && b == "+Inf" ? double.PositiveInfinity : double.Parse(b, Inv);
+                    buckets[bound] = buckets.GetValueOrDefault(bound) + long.Parse(MetricValue(line), Inv);
+                }
+                else if (line.StartsWith("dotnet_gc_pause_time_seconds_total", StringComparison.Ordinal))
+                {
+                    pause = double.Parse(MetricValue(line), Inv);
+                }
+                else if (line.StartsWith("dotnet_gc_collections_total", StringComparison.Ordinal))
+                {
+                    collections += long.Parse(MetricValue(line), Inv);
+                }
+            }
+
+            return new ServerView(buckets, pause, collections);
+        }
+
         async Task<bool> ThroughputAsync()
         {
             var (members, _) = await WarmUpAsync(o.WarmupCount);
@@ -213,7 +242,9 @@ internal static class SocialBench
             var meter = new CpuMeter(o.Cpu, o.ClockTicks);
             var idleCpu = meter.Snapshot();
             var idleFrom = Stopwatch.GetTimestamp();
+            var idleView = await ServerViewAsync();
             var idle = await RefreshLoopAsync(pool, TimeSpan.FromSeconds(o.RefreshDuration), refreshFailures, CancellationToken.None);
+            var idleView2 = await ServerViewAsync();
             var idleUsage = CoresUsed(meter, idleCpu, idleFrom);
 
             var logins = o.InFlight * o.Rounds;
@@ -227,6 +258,7 @@ internal static class SocialBench
             using var stopRefresh = new CancellationTokenSource();
             var loaded = RefreshLoopAsync(pool, TimeSpan.FromHours(1), refreshFailures, stopRefresh.Token);
             var loadedCpu = meter.Snapshot();
+            var loadedView = await ServerViewAsync();
             var loginFailures = new Failures();
             var outcomes = new Outcome[logins];
             var inFlight = 0;
@@ -256,6 +288,7 @@ internal static class SocialBench
             })).ToArray();
             await Task.WhenAll(workers);
             var end = Stopwatch.GetTimestamp();
+            var loadedView2 = await ServerViewAsync();
             var loadedUsage = CoresUsed(meter, loadedCpu, start);
             await stopRefresh.CancelAsync();
             var refreshLoaded = await loaded;
@@ -300,6 +333,14 @@ internal static class SocialBench
             Put("refresh_loaded_p99_ms", Percentile(inWindow, 0.99), "refresh with the logins in flight: p99", "ms", "N2");
             Put("refresh_ratio", Percentile(inWindow, 0.99) / Percentile(idleLatencies, 0.99), "refresh p99 loaded / idle", "×", "N2");
             Put("refresh_failures", refreshFailures.Count, "refresh failures, both runs (must be 0)");
+            Put("refresh_server_idle_5ms", idleView2.ShareWithin(idleView, 0.005), "refresh idle: answered by the server within 5 ms", "%", "N1");
+            Put("refresh_server_loaded_5ms", loadedView2.ShareWithin(loadedView, 0.005), "refresh with the logins in flight: answered by the server within 5 ms", "%", "N1");
+            Put("refresh_server_idle_25ms", idleView2.ShareWithin(idleView, 0.025), "refresh idle: answered by the server within 25 ms", "%", "N1");
+            Put("refresh_server_loaded_25ms", loadedView2.ShareWithin(loadedView, 0.025), "refresh with the logins in flight: answered by the server within 25 ms", "%", "N1");
+            Put("gc_idle_pause_ms", (idleView2.GcPauseSeconds - idleView.GcPauseSeconds) * 1000, "server GC, idle refresh run: pause time", "ms", "N0");
+            Put("gc_idle_collections", idleView2.GcCollections - idleView.GcCollections, "server GC, idle refresh run: collections");
+            Put("gc_loaded_pause_ms", (loadedView2.GcPauseSeconds - loadedView.GcPauseSeconds) * 1000, "server GC, with the logins in flight: pause time", "ms", "N0");
+            Put("gc_loaded_collections", loadedView2.GcCollections - loadedView.GcCollections, "server GC, with the logins in flight: collections");
             foreach (var (name, cores) in idleUsage)
             {
                 Put($"idle_cores_{name}", cores, $"cores used, idle refresh run: {name}", "", "N2");
@@ -516,6 +557,20 @@ internal static class SocialBench
         var from = at + Key.Length;
         var to = json.IndexOf('"', from);
         return to > from ? json[from..to] : null;
+    }
+
+    private static string MetricValue(string line) => line[(line.LastIndexOf('}') is var brace && brace >= 0 ? brace + 1 : line.IndexOf(' '))..].Trim().Split(' ')[0];
+
+    /// <summary>A scrape of the server's /metrics: the /auth/token duration buckets (upper bound in seconds → count), GC pause seconds, GC collections.</summary>
+    private sealed record ServerView(SortedDictionary<double, long> Buckets, double GcPauseSeconds, long GcCollections)
+    {
+        /// <summary>The share (%) of the refreshes between <paramref name="before"/> and this scrape that the server answered within <paramref name="seconds"/>.</summary>
+        public double ShareWithin(ServerView before, double seconds)
+        {
+            var all = Buckets.GetValueOrDefault(double.PositiveInfinity) - before.Buckets.GetValueOrDefault(double.PositiveInfinity);
+            var within = Buckets.GetValueOrDefault(seconds) - before.Buckets.GetValueOrDefault(seconds);
+            return all > 0 ? 100.0 * within / all : double.NaN;
+        }
     }
 
     private static async Task DelayUntil(long timestamp)
