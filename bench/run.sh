@@ -607,6 +607,7 @@ social_server() {
     ConnectionStrings__Gatehouse="Host=127.0.0.1;Port=$pg_port;Database=$db;Username=postgres;Password=unused$SOCIAL_PG_OPTIONS$suffix" \
     Gatehouse__Sessions__Store=redis ConnectionStrings__Redis="127.0.0.1:$redis_port" \
     Gatehouse__Frontend__Origins__0="$frontend" \
+    Gatehouse__Metrics__Runtime="$([[ $name == social-inflight ]] && echo true || echo false)" \
     Gatehouse__Social__Providers__kakao__ClientId=bench-kakao-rest-api-key \
     Gatehouse__Social__Providers__kakao__ClientSecret=bench-kakao-client-secret \
     Gatehouse__Social__Providers__kakao__AuthorizationEndpoint="$fake/oauth/authorize" \
