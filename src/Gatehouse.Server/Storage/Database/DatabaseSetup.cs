@@ -14,6 +14,7 @@ internal static class DatabaseSetup
         builder
             .UseSqlite(connectionString, sqlite => sqlite.CommandTimeout(options.CommandTimeoutSeconds))
             .AddInterceptors(new SqliteConnectionSetup(options.CommandTimeout))
+            .ConfigureWarnings(SkipModelCheckAtStart)
             .UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking);
     }
 
@@ -23,8 +24,19 @@ internal static class DatabaseSetup
         // the pooled DbContext factory on top of it reuses the contexts.
         builder
             .UseNpgsql(WithPostgresDefaults(options.ConnectionString), npgsql => npgsql.CommandTimeout(options.CommandTimeoutSeconds))
+            .ConfigureWarnings(SkipModelCheckAtStart)
             .UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking);
     }
+
+    /// <summary>
+    /// The model comes precompiled (<c>CompiledModels/</c>, found through its assembly attribute), so a start does not
+    /// build it from <c>OnModelCreating</c>. Applying migrations would still build it, only to compare it with the
+    /// migrations' snapshot (EF Core's <c>PendingModelChangesWarning</c>): about 200 ms of a first start. That
+    /// comparison, and the one between the compiled model and the code, run in the test suite instead
+    /// (<c>MigrationTests</c>), which nothing lands without; so the server skips it.
+    /// </summary>
+    private static void SkipModelCheckAtStart(Microsoft.EntityFrameworkCore.Diagnostics.WarningsConfigurationBuilder warnings) =>
+        warnings.Ignore(Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.PendingModelChangesWarning);
 
     /// <summary>
     /// Npgsql settings Gatehouse changes from Npgsql's defaults, each only when the connection string does not set it:
