@@ -1,6 +1,11 @@
 using Gatehouse.Server.Hosting;
 
 ProcessMemory.Apply();
+
+// A setting that cannot work ends the process with one line naming the key (exit code 2), not a stack trace. Only
+// what escapes Main reaches this handler; a test host that runs Main sees the exception itself.
+AppDomain.CurrentDomain.UnhandledException += StartupErrors.ExitOnConfigurationError;
+
 // The slim builder leaves out what Gatehouse never uses (IIS integration, HTTP/3 over QUIC, hosting startup
 // assemblies, the EventLog and Debug loggers): a faster start and less memory. HTTPS endpoints from Kestrel's
 // configuration still work.
@@ -9,6 +14,9 @@ builder.WebHost.UseKestrelHttpsConfiguration();
 builder.AddGatehouse();
 
 var app = builder.Build();
+
+// Every options validator now, before the database or the key ring is touched: a bad setting leaves nothing behind.
+StartupErrors.ValidateConfiguration(app.Services);
 await app.InitializeGatehouseAsync();
 app.UseGatehouse();
 app.MapGatehouseEndpoints();

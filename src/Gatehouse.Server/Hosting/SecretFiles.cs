@@ -28,7 +28,7 @@ internal static class SecretFiles
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new InvalidOperationException($"Configuration key '{key}' names the file '{path}', which cannot be read: {e.Message}", e);
+                throw new ConfigurationException($"Configuration key '{key}' names the file '{path}', which cannot be read: {e.Message}", e);
             }
         }
 

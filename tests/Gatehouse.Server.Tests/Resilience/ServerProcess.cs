@@ -95,6 +95,24 @@ internal sealed class ServerProcess : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Waits for the process to end by itself (a start that must fail); its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            Assert.Fail($"server {Name} was still running after {timeout.TotalSeconds:0} s:{Environment.NewLine}{Logs}");
+        }
+
+        // WaitForExitAsync returns once the output streams are drained too, so Logs is complete.
+        return _process.ExitCode;
+    }
+
     /// <summary>Polls <c>/health/ready</c> until it answers 200; fails with the server's output if it does not within <paramref name="timeout"/>.</summary>
     public async Task WaitReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {

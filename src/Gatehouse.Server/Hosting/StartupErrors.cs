@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Options;
+
+namespace Gatehouse.Server.Hosting;
+
+/// <summary>
+/// Configuration that cannot work stops the server with one line naming the key, and exit code 2, rather than an
+/// unhandled exception's stack trace (what an operator reads in a container's log).
+/// </summary>
+internal static class StartupErrors
+{
+    public const int ConfigurationExitCode = 2;
+
+    /// <summary>
+    /// Runs every options validator registered with <c>ValidateOnStart</c> now, before anything is read or written,
+    /// instead of when the host starts: a bad setting must not leave a new signing key or a migrated database behind.
+    /// </summary>
+    public static void ValidateConfiguration(IServiceProvider services)
+    {
+        foreach (var validator in services.GetServices<IStartupValidator>())
+        {
+            validator.Validate();
+        }
+    }
+
+    /// <summary>
+    /// For <see cref="AppDomain.UnhandledException"/>: a configuration error that escaped the entry point is written as
+    /// one line to standard error and ends the process with <see cref="ConfigurationExitCode"/>; anything else goes on
+    /// to the runtime's own report.
+    /// </summary>
+    public static void ExitOnConfigurationError(object sender, UnhandledExceptionEventArgs e)
+    {
+        if (e.ExceptionObject is Exception error && Describe(error) is { } message)
+        {
+            Console.Error.WriteLine("Gatehouse cannot start: " + message);
+            Console.Error.Flush();
+            Environment.Exit(ConfigurationExitCode);
+        }
+    }
+
+    /// <summary>The one-line description of a configuration error, or null when <paramref name="error"/> is something else.</summary>
+    public static string? Describe(Exception error) => error switch
+    {
+        // Gatehouse's validators name the key in each failure.
+        OptionsValidationException validation => string.Join(" ", validation.Failures),
+        ConfigurationException configuration => configuration.Message,
+
+        // The configuration binder: "Failed to convert configuration value 'x' at 'Section:Key' to type 'T'." Only typed
+        // values (times, numbers, switches) fail to convert, so the value it quotes is never a secret.
+        InvalidOperationException binder when binder.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) => binder.Message,
+        _ => null,
+    };
+}
+
+/// <summary>A setting Gatehouse itself found unusable while reading its configuration (a secret file it cannot read).</summary>
+internal sealed class ConfigurationException(string message, Exception? innerException) : InvalidOperationException(message, innerException);
