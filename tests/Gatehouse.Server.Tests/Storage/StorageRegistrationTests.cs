@@ -2,6 +2,7 @@ using Gatehouse.Core.Keys;
 using Gatehouse.Core.Members;
 using Gatehouse.Core.Sessions;
 using Gatehouse.Core.Throttling;
+using Gatehouse.Server.Hosting;
 using Gatehouse.Server.Storage;
 using Gatehouse.Server.Storage.Database;
 using Gatehouse.Server.Storage.Memory;
@@ -160,11 +161,8 @@ public sealed class StorageRegistrationTests : IAsyncLifetime
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(async () =>
         {
-            // What the host's ValidateOnStart does, and what InitializeGatehouseStorageAsync meets first.
-            foreach (var validator in services.GetServices<IStartupValidator>())
-            {
-                validator.Validate();
-            }
+            // What Program runs right after the host is built, and what InitializeGatehouseStorageAsync meets first.
+            StartupErrors.ValidateConfiguration(services);
 
             await services.InitializeGatehouseStorageAsync(Ct);
         });

@@ -72,15 +72,13 @@ internal sealed class EfRefreshSessionStore(IDbContextFactory<GatehouseDbContext
     /// (bench/RESULTS.md). Null when no row matched; <see cref="DecideAsync"/> then says why. Callers hold the write
     /// gate, so nothing changes the row in between.
     /// </summary>
-    private static async Task<RotationResult?> TryRotateOnSqliteAsync(GatehouseDbContext db, RotationRequest request, CancellationToken cancellationToken)
+    private static Task<RotationResult?> TryRotateOnSqliteAsync(GatehouseDbContext db, RotationRequest request, CancellationToken cancellationToken)
     {
         var now = StoredTime.Normalize(request.Now);
         var slidIdle = StoredTime.Normalize(request.Now + request.IdleLifetime);
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        try
+        return RunRawAsync(db, SqliteRotateSql, (request, now, slidIdle), static async (command, state, cancellationToken) =>
         {
-            await using var command = db.Database.GetDbConnection().CreateCommand();
-            command.CommandText = SqliteRotateSql;
+            var (request, now, slidIdle) = state;
             AddParameter(command, "$id", request.Id.Value);
             AddParameter(command, "$presented", request.PresentedHash);
             AddParameter(command, "$successor", request.SuccessorHash);
@@ -101,7 +99,23 @@ internal sealed class EfRefreshSessionStore(IDbContextFactory<GatehouseDbContext
                 DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)),
                 DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
                 await reader.IsDBNullAsync(4, cancellationToken) ? null : reader.GetString(4));
-            return new RotationResult(RotationOutcome.Rotated, session);
+            return (RotationResult?)new RotationResult(RotationOutcome.Rotated, session);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// One raw statement on the context's connection, opened for it and closed after: for the statements LINQ cannot say
+    /// in one round trip (an UPDATE or DELETE … RETURNING). The state goes in as an argument, so a call allocates no closure.
+    /// </summary>
+    private static async Task<T> RunRawAsync<TState, T>(
+        GatehouseDbContext db, string sql, TState state, Func<System.Data.Common.DbCommand, TState, CancellationToken, Task<T>> run, CancellationToken cancellationToken)
+    {
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var command = db.Database.GetDbConnection().CreateCommand();
+            command.CommandText = sql;
+            return await run(command, state, cancellationToken);
         }
         finally
         {
@@ -163,24 +177,18 @@ internal sealed class EfRefreshSessionStore(IDbContextFactory<GatehouseDbContext
         // An expired row is already no session: it is left to the sweeper and reported as absent.
         var now = Now();
         return RunAsync(
-            async db =>
-            {
-                await db.Database.OpenConnectionAsync(cancellationToken);
-                try
+            db => RunRawAsync(
+                db,
+                RevokeSql,
+                // The SQLite model stores times as unix milliseconds (UnixMillisecondsConverter), PostgreSQL as timestamptz.
+                (id, now: db is SqliteGatehouseDbContext ? (object)now.ToUnixTimeMilliseconds() : now),
+                static async (command, state, cancellationToken) =>
                 {
-                    await using var command = db.Database.GetDbConnection().CreateCommand();
-                    command.CommandText = RevokeSql;
-                    AddParameter(command, "@id", id.Value);
-
-                    // The SQLite model stores times as unix milliseconds (UnixMillisecondsConverter), PostgreSQL as timestamptz.
-                    AddParameter(command, "@now", db is SqliteGatehouseDbContext ? now.ToUnixTimeMilliseconds() : now);
+                    AddParameter(command, "@id", state.id.Value);
+                    AddParameter(command, "@now", state.now);
                     return await command.ExecuteScalarAsync(cancellationToken) is string member ? new MemberId(member) : (MemberId?)null;
-                }
-                finally
-                {
-                    await db.Database.CloseConnectionAsync();
-                }
-            },
+                },
+                cancellationToken),
             cancellationToken);
     }
 
