@@ -124,6 +124,11 @@ var SessionKeeper = class {
     this.failures = 0;
     /** Counts logins and sign-outs: a refresh that was in flight across one of them must not undo it. */
     this.epoch = 0;
+    /**
+     * Sessions (`sid`) that ended here or in another tab. A token of one of them that arrives from another tab afterwards
+     * was fetched before the end (a refresh that crossed the logout) and must not sign this tab in again.
+     */
+    this.ended = [];
     /** Where the token held came from: this tab fetched it, or another tab sent it. */
     this.source = "this-tab";
     this.listeners = /* @__PURE__ */ new Set();
@@ -237,11 +242,13 @@ var SessionKeeper = class {
   }
   /** Ends the session here and in the other tabs, without a call to Gatehouse (the caller made it). */
   signedOut(reason) {
+    this.forgetSession();
     this.epoch++;
     this.change(signedOutSession, { type: "signed-out", reason });
     this.tabs.post({ v: 1, type: "signed-out" });
   }
   end(code, message, tell) {
+    this.forgetSession();
     this.change(signedOutSession, { type: "ended", code, message });
     if (tell) this.tabs.post({ v: 1, type: "ended", code, message });
   }
@@ -250,17 +257,20 @@ var SessionKeeper = class {
       case "token": {
         if (message.accessToken === this.state.accessToken) return;
         if (this.state.status === "signed-in" && (this.state.expiresAt ?? 0) > message.expiresAt) return;
+        const state = stateFrom(message.accessToken, message.issuedAt, message.expiresAt, message.refreshExpiresAt);
+        if (state.sessionId !== null && this.ended.includes(state.sessionId)) return;
         const wasSignedIn = this.state.status === "signed-in" || this.state.status === "expired";
         if (!wasSignedIn) this.epoch++;
         this.failures = 0;
         this.source = "other-tab";
-        this.change(stateFrom(message.accessToken, message.issuedAt, message.expiresAt, message.refreshExpiresAt), {
+        this.change(state, {
           type: wasSignedIn ? "refreshed" : "signed-in",
           source: "other-tab"
         });
         return;
       }
       case "signed-out":
+        this.forgetSession();
         this.epoch++;
         if (this.state.status !== "signed-out") this.change(signedOutSession, { type: "signed-out", reason: "other-tab" });
         return;
@@ -268,6 +278,13 @@ var SessionKeeper = class {
         if (this.state.status !== "signed-out") this.end(message.code, message.message, false);
         return;
     }
+  }
+  /** Remembers that the session held (if any) has ended; the last few are kept, which is all a crossing needs. */
+  forgetSession() {
+    const sid = this.state.sessionId;
+    if (sid === null || this.ended.includes(sid)) return;
+    this.ended.push(sid);
+    if (this.ended.length > 8) this.ended.shift();
   }
   change(state, event) {
     this.state = state;

@@ -52,6 +52,11 @@ export class SessionKeeper {
   private failures = 0;
   /** Counts logins and sign-outs: a refresh that was in flight across one of them must not undo it. */
   private epoch = 0;
+  /**
+   * Sessions (`sid`) that ended here or in another tab. A token of one of them that arrives from another tab afterwards
+   * was fetched before the end (a refresh that crossed the logout) and must not sign this tab in again.
+   */
+  private readonly ended: string[] = [];
   private auto: boolean;
   /** Where the token held came from: this tab fetched it, or another tab sent it. */
   private source: "this-tab" | "other-tab" = "this-tab";
@@ -187,12 +192,14 @@ export class SessionKeeper {
 
   /** Ends the session here and in the other tabs, without a call to Gatehouse (the caller made it). */
   signedOut(reason: SignOutReason): void {
+    this.forgetSession();
     this.epoch++;
     this.change(signedOutSession, { type: "signed-out", reason });
     this.tabs.post({ v: 1, type: "signed-out" });
   }
 
   private end(code: string, message: string, tell: boolean): void {
+    this.forgetSession();
     this.change(signedOutSession, { type: "ended", code, message });
     if (tell) this.tabs.post({ v: 1, type: "ended", code, message });
   }
@@ -200,20 +207,24 @@ export class SessionKeeper {
   private receive(message: TabMessage): void {
     switch (message.type) {
       case "token": {
-        // Not an older token than ours (messages of two tabs may cross), nor the one we hold.
+        // Not an older token than ours (messages of two tabs may cross), nor the one we hold, nor one of a session
+        // that has ended (another tab's refresh that crossed a logout: its token was fetched before the session ended).
         if (message.accessToken === this.state.accessToken) return;
         if (this.state.status === "signed-in" && (this.state.expiresAt ?? 0) > message.expiresAt) return;
+        const state = stateFrom(message.accessToken, message.issuedAt, message.expiresAt, message.refreshExpiresAt);
+        if (state.sessionId !== null && this.ended.includes(state.sessionId)) return;
         const wasSignedIn = this.state.status === "signed-in" || this.state.status === "expired";
         if (!wasSignedIn) this.epoch++; // a login in another tab
         this.failures = 0;
         this.source = "other-tab";
-        this.change(stateFrom(message.accessToken, message.issuedAt, message.expiresAt, message.refreshExpiresAt), {
+        this.change(state, {
           type: wasSignedIn ? "refreshed" : "signed-in",
           source: "other-tab",
         });
         return;
       }
       case "signed-out":
+        this.forgetSession();
         this.epoch++;
         if (this.state.status !== "signed-out") this.change(signedOutSession, { type: "signed-out", reason: "other-tab" });
         return;
@@ -221,6 +232,14 @@ export class SessionKeeper {
         if (this.state.status !== "signed-out") this.end(message.code, message.message, false);
         return;
     }
+  }
+
+  /** Remembers that the session held (if any) has ended; the last few are kept, which is all a crossing needs. */
+  private forgetSession(): void {
+    const sid = this.state.sessionId;
+    if (sid === null || this.ended.includes(sid)) return;
+    this.ended.push(sid);
+    if (this.ended.length > 8) this.ended.shift();
   }
 
   private change(state: SessionState, event: SessionEvent): void {

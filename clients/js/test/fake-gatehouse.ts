@@ -51,6 +51,8 @@ export class FakeGatehouse {
   readonly requests: string[] = [];
   /** While set, /auth/token waits for it: lets a test hold a refresh in flight. */
   hold: Promise<void> | null = null;
+  /** While set, /auth/token rotates at once but its answer waits for it: a refresh done at the server, still on its way back. */
+  holdAnswer: Promise<void> | null = null;
   /** The next N refreshes answer 503. */
   failRefreshes = 0;
   private readonly members = new Map<string, Member>();
@@ -65,6 +67,7 @@ export class FakeGatehouse {
     this.cookie = null;
     this.requests.length = 0;
     this.hold = null;
+    this.holdAnswer = null;
     this.failRefreshes = 0;
     for (const map of [this.members, this.sessions, this.accessTokens]) map.clear();
     this.states.clear();
@@ -101,7 +104,9 @@ export class FakeGatehouse {
         // The cookie goes with the request as it is sent, as a browser's does.
         const presented = body["refreshToken"] ?? (withCookie ? this.cookie : null);
         if (this.hold) await this.hold;
-        return this.refresh(presented, body["refreshToken"] === undefined);
+        const answer = this.refresh(presented, body["refreshToken"] === undefined);
+        if (this.holdAnswer) await this.holdAnswer;
+        return answer;
       }
       case "POST /auth/logout": {
         const token = body["refreshToken"] ?? (withCookie ? this.cookie : null);
@@ -289,14 +294,28 @@ export class MemoryLocks {
   }
 }
 
-/** BroadcastChannel, in memory: a message reaches every other open channel of the same name, asynchronously. */
+/**
+ * BroadcastChannel, in memory: a message reaches every other open channel of the same name, asynchronously. While
+ * `delayed`, messages wait (in order) until `deliver()`: tabs are separate processes, and nothing bounds how late one
+ * hears of another.
+ */
 export class MemoryChannelHub {
   private readonly open = new Set<{ name: string; channel: MemoryChannel }>();
+  private readonly waiting: (() => void)[] = [];
+  delayed = false;
+
+  deliver(): void {
+    this.delayed = false;
+    for (const send of this.waiting.splice(0)) queueMicrotask(send);
+  }
 
   create = (name: string): MemoryChannel => {
     const channel = new MemoryChannel((message) => {
       for (const other of this.open) {
-        if (other.name === name && other.channel !== channel) queueMicrotask(() => other.channel.onmessage?.({ data: structuredClone(message) }));
+        if (other.name !== name || other.channel === channel) continue;
+        const send = () => other.channel.onmessage?.({ data: structuredClone(message) });
+        if (this.delayed) this.waiting.push(send);
+        else queueMicrotask(send);
       }
     }, () => this.open.forEach((o) => o.channel === channel && this.open.delete(o)));
     this.open.add({ name, channel });

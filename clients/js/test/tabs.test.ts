@@ -93,6 +93,54 @@ describe.each([
   });
 });
 
+describe("a logout that crosses another tab's refresh", () => {
+  const server = fakeGatehousePerTest();
+  beforeEach(() => useFakeClock());
+  afterEach(() => vi.useRealTimers());
+
+  it.each([
+    ["logout", (tab: ReturnType<typeof client>) => tab.logout()],
+    ["logoutAll", (tab: ReturnType<typeof client>) => tab.logoutAll()],
+  ])("%s: the other tab's token, fetched before the session ended and heard of after, signs no tab in again", async (_, end) => {
+    const hub = new MemoryChannelHub();
+    const locks = new MemoryLocks();
+    const [a, b] = twoTabs(server, () => ({ locks, channel: hub.create, name: "crossing" }));
+    await a.signup({ email: "a@example.test", password, nickname: "A" });
+    await settle();
+    expect(b.session.status).toBe("signed-in");
+
+    // Tab b extends the session: Gatehouse rotates, and the answer is still on its way back when tab a logs out.
+    let release!: () => void;
+    server.holdAnswer = new Promise<void>((resolve) => (release = resolve));
+    const extending = b.refresh();
+    await settle();
+    expect(server.count("POST /auth/token")).toBe(1);
+    hub.delayed = true;
+    await end(a);
+    expect(a.session.status).toBe("signed-out");
+
+    // b takes its answer before it hears of the logout, and tells the other tabs; a hears of that token only now.
+    release();
+    await extending;
+    expect(b.session.status).toBe("signed-in");
+    hub.deliver();
+    await settle();
+
+    expect(a.session.status).toBe("signed-out");
+    expect(a.events.filter((e) => e.type === "signed-in")).toEqual([{ type: "signed-in", source: "this-tab" }]);
+    expect(b.session.status).toBe("signed-out");
+    expect(b.events.at(-1)).toEqual({ type: "signed-out", reason: "other-tab" });
+
+    // A new login in either tab still reaches the other.
+    await b.loginWithPassword({ email: "a@example.test", password });
+    await settle();
+    expect(a.session.status).toBe("signed-in");
+    expect(a.session.sessionId).toBe(b.session.sessionId);
+    a.dispose();
+    b.dispose();
+  });
+});
+
 describe("graceful degradation", () => {
   const server = fakeGatehousePerTest();
 
