@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
@@ -66,11 +67,11 @@ public sealed class DatabaseOptions
         {
             if (IsSqlite)
             {
-                _ = new SqliteConnectionStringBuilder(ConnectionString);
+                ParseSqlite(ConnectionString!);
             }
             else if (IsPostgres)
             {
-                _ = new NpgsqlConnectionStringBuilder(ConnectionString);
+                ParsePostgres(ConnectionString!);
             }
 
             return null;
@@ -80,4 +81,12 @@ public sealed class DatabaseOptions
             return e.Message;
         }
     }
+
+    // One method per driver, never inlined: a method that names both drivers' types loads both assemblies, and a server
+    // on SQLite has no use for Npgsql (nor one on PostgreSQL for Microsoft.Data.Sqlite).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ParseSqlite(string connectionString) => _ = new SqliteConnectionStringBuilder(connectionString);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ParsePostgres(string connectionString) => _ = new NpgsqlConnectionStringBuilder(connectionString);
 }
