@@ -242,13 +242,13 @@ var SessionKeeper = class {
   }
   /** Ends the session here and in the other tabs, without a call to Gatehouse (the caller made it). */
   signedOut(reason) {
-    this.forgetSession();
+    this.rememberEnded();
     this.epoch++;
     this.change(signedOutSession, { type: "signed-out", reason });
     this.tabs.post({ v: 1, type: "signed-out" });
   }
   end(code, message, tell) {
-    this.forgetSession();
+    this.rememberEnded();
     this.change(signedOutSession, { type: "ended", code, message });
     if (tell) this.tabs.post({ v: 1, type: "ended", code, message });
   }
@@ -270,7 +270,7 @@ var SessionKeeper = class {
         return;
       }
       case "signed-out":
-        this.forgetSession();
+        this.rememberEnded();
         this.epoch++;
         if (this.state.status !== "signed-out") this.change(signedOutSession, { type: "signed-out", reason: "other-tab" });
         return;
@@ -280,7 +280,7 @@ var SessionKeeper = class {
     }
   }
   /** Remembers that the session held (if any) has ended; the last few are kept, which is all a crossing needs. */
-  forgetSession() {
+  rememberEnded() {
     const sid = this.state.sessionId;
     if (sid === null || this.ended.includes(sid)) return;
     this.ended.push(sid);

@@ -192,14 +192,14 @@ export class SessionKeeper {
 
   /** Ends the session here and in the other tabs, without a call to Gatehouse (the caller made it). */
   signedOut(reason: SignOutReason): void {
-    this.forgetSession();
+    this.rememberEnded();
     this.epoch++;
     this.change(signedOutSession, { type: "signed-out", reason });
     this.tabs.post({ v: 1, type: "signed-out" });
   }
 
   private end(code: string, message: string, tell: boolean): void {
-    this.forgetSession();
+    this.rememberEnded();
     this.change(signedOutSession, { type: "ended", code, message });
     if (tell) this.tabs.post({ v: 1, type: "ended", code, message });
   }
@@ -224,7 +224,7 @@ export class SessionKeeper {
         return;
       }
       case "signed-out":
-        this.forgetSession();
+        this.rememberEnded();
         this.epoch++;
         if (this.state.status !== "signed-out") this.change(signedOutSession, { type: "signed-out", reason: "other-tab" });
         return;
@@ -235,7 +235,7 @@ export class SessionKeeper {
   }
 
   /** Remembers that the session held (if any) has ended; the last few are kept, which is all a crossing needs. */
-  private forgetSession(): void {
+  private rememberEnded(): void {
     const sid = this.state.sessionId;
     if (sid === null || this.ended.includes(sid)) return;
     this.ended.push(sid);

@@ -105,23 +105,14 @@ public static class StorageServiceCollectionExtensions
         if (services.GetService<RedisConnection>() is { } redis)
         {
             _ = services.GetRequiredService<IOptions<RedisOptions>>().Value;
-            await ConnectAsync(redis, cancellationToken);
-        }
-    }
-
-    /// <summary>
-    /// Its own method: the await of an <c>IDatabase</c> puts a StackExchange.Redis type in the state machine, and a
-    /// server on the embedded default would load that assembly for nothing (about 2 MB of RSS, and start-up time).
-    /// </summary>
-    private static async Task ConnectAsync(RedisConnection redis, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await redis.GetDatabaseAsync(cancellationToken);
-        }
-        catch (Exception e) when (RedisFailures.IsRedisFailure(e))
-        {
-            // Reported by the redis health check and by each request that needs Redis until it answers.
+            try
+            {
+                await redis.GetDatabaseAsync(cancellationToken);
+            }
+            catch (Exception e) when (RedisFailures.IsRedisFailure(e))
+            {
+                // Reported by the redis health check and by each request that needs Redis until it answers.
+            }
         }
     }
 
