@@ -2,9 +2,10 @@ using Gatehouse.Server.Hosting;
 
 ProcessMemory.Apply();
 
-// A setting that cannot work ends the process with one line naming the key (exit code 2), not a stack trace. Only
-// what escapes Main reaches this handler; a test host that runs Main sees the exception itself.
-AppDomain.CurrentDomain.UnhandledException += StartupErrors.ExitOnConfigurationError;
+// A setting that cannot work ends the process with one line naming the key (exit code 2), a database out of reach with
+// one line naming it (exit code 3), not a stack trace. Only what escapes Main reaches this handler; a test host that
+// runs Main sees the exception itself.
+AppDomain.CurrentDomain.UnhandledException += StartupErrors.ExitOnStartupError;
 
 // The slim builder leaves out what Gatehouse never uses (IIS integration, HTTP/3 over QUIC, hosting startup
 // assemblies, the EventLog and Debug loggers): a faster start and less memory. HTTPS endpoints from Kestrel's

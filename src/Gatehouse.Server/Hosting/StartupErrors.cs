@@ -1,14 +1,17 @@
+using Gatehouse.Server.Storage.Database;
 using Microsoft.Extensions.Options;
 
 namespace Gatehouse.Server.Hosting;
 
 /// <summary>
-/// Configuration that cannot work stops the server with one line naming the key, and exit code 2, rather than an
-/// unhandled exception's stack trace (what an operator reads in a container's log).
+/// Configuration that cannot work stops the server with one line naming the key, and exit code 2; a database that
+/// cannot be reached or used at start-up, with one line naming it, and exit code 3. Not an unhandled exception's stack
+/// trace: this is what an operator reads in a container's log.
 /// </summary>
 internal static class StartupErrors
 {
     public const int ConfigurationExitCode = 2;
+    public const int UnavailableExitCode = 3;
 
     /// <summary>
     /// Runs every options validator registered with <c>ValidateOnStart</c> now, before anything is read or written,
@@ -23,17 +26,26 @@ internal static class StartupErrors
     }
 
     /// <summary>
-    /// For <see cref="AppDomain.UnhandledException"/>: a configuration error that escaped the entry point is written as
-    /// one line to standard error and ends the process with <see cref="ConfigurationExitCode"/>; anything else goes on
-    /// to the runtime's own report.
+    /// For <see cref="AppDomain.UnhandledException"/>: a configuration error, or a database out of reach, that escaped
+    /// the entry point is written as one line to standard error and ends the process with
+    /// <see cref="ConfigurationExitCode"/> or <see cref="UnavailableExitCode"/>; anything else goes on to the runtime's
+    /// own report.
     /// </summary>
-    public static void ExitOnConfigurationError(object sender, UnhandledExceptionEventArgs e)
+    public static void ExitOnStartupError(object sender, UnhandledExceptionEventArgs e)
     {
-        if (e.ExceptionObject is Exception error && Describe(error) is { } message)
+        if (e.ExceptionObject is not Exception error)
+        {
+            return;
+        }
+
+        var (message, exitCode) = error is DatabaseUnreachableException unreachable
+            ? (unreachable.Message, UnavailableExitCode)
+            : (Describe(error), ConfigurationExitCode);
+        if (message is not null)
         {
             Console.Error.WriteLine("Gatehouse cannot start: " + message);
             Console.Error.Flush();
-            Environment.Exit(ConfigurationExitCode);
+            Environment.Exit(exitCode);
         }
     }
 

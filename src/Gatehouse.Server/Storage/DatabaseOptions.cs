@@ -28,6 +28,12 @@ public sealed class DatabaseOptions
     /// <summary>How long one statement may run. Every store call is one short unit of work, so this stays small.</summary>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a start waits for a PostgreSQL server that cannot be reached yet (a platform that starts Gatehouse and its
+    /// database together), trying again with a growing pause; then the start fails with one line. Zero: no wait.
+    /// </summary>
+    public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>From <c>ConnectionStrings:Gatehouse</c>; for SQLite, <see cref="DefaultSqliteConnectionString"/> when absent.</summary>
     public string? ConnectionString { get; set; }
 
@@ -48,6 +54,11 @@ public sealed class DatabaseOptions
         if (CommandTimeout < TimeSpan.FromSeconds(1) || CommandTimeout > TimeSpan.FromMinutes(5))
         {
             yield return $"{Section}:CommandTimeout must be between 00:00:01 and 00:05:00 (was {CommandTimeout}).";
+        }
+
+        if (StartupTimeout < TimeSpan.Zero || StartupTimeout > TimeSpan.FromMinutes(10))
+        {
+            yield return $"{Section}:StartupTimeout must be between 00:00:00 and 00:10:00 (was {StartupTimeout}).";
         }
 
         if (IsPostgres && string.IsNullOrWhiteSpace(ConnectionString))
@@ -80,6 +91,30 @@ public sealed class DatabaseOptions
         {
             return e.Message;
         }
+    }
+
+    /// <summary>Where the database is, for messages: the server and database, or the file; never a credential.</summary>
+    internal string Describe()
+    {
+        try
+        {
+            return IsPostgres ? DescribePostgres(ConnectionString ?? "") : DescribeSqlite(ConnectionString ?? DefaultSqliteConnectionString);
+        }
+        catch (ArgumentException)
+        {
+            return Provider;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static string DescribeSqlite(string connectionString) =>
+        "the SQLite database '" + new SqliteConnectionStringBuilder(connectionString).DataSource + "'";
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static string DescribePostgres(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        return $"PostgreSQL at {builder.Host}:{builder.Port}, database '{builder.Database}'";
     }
 
     // One method per driver, never inlined: a method that names both drivers' types loads both assemblies, and a server

@@ -8,6 +8,7 @@ using Gatehouse.Server.Storage.Memory;
 using Gatehouse.Server.Storage.Redis;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Gatehouse.Server.Storage;
@@ -87,7 +88,8 @@ public static class StorageServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Before the first request: for SQLite creates the data folder and turns on WAL; applies migrations unless
+    /// Before the first request: waits for a PostgreSQL server that is not up yet (<see cref="DatabaseStartup"/>); for
+    /// SQLite creates the data folder and turns on WAL; applies migrations unless
     /// <c>Gatehouse:Database:ApplyMigrations</c> is false; with Redis, makes the first connection attempt (bounded by
     /// <c>Gatehouse:Redis:ConnectTimeout</c>, and not fatal: Redis may come up later) so no request waits for it.
     /// Throws the options validation errors if the configuration is bad.
@@ -96,11 +98,8 @@ public static class StorageServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         var options = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-        var contexts = services.GetRequiredService<IDbContextFactory<GatehouseDbContext>>();
-        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
-        {
-            await DatabaseSetup.InitializeAsync(db, options, cancellationToken);
-        }
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DatabaseStartup));
+        await DatabaseStartup.InitializeAsync(services.GetRequiredService<IDbContextFactory<GatehouseDbContext>>, options, logger, cancellationToken);
 
         if (services.GetService<RedisConnection>() is { } redis)
         {

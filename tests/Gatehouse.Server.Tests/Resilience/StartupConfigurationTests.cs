@@ -17,6 +17,7 @@ public sealed class StartupConfigurationTests : IDisposable
     [InlineData("Gatehouse__Metrics__Runtime", "yes", "'Gatehouse:Metrics:Runtime'")]
     [InlineData("Gatehouse__Passwords__MaxConcurrentHashes", "-1", "Gatehouse:Passwords:MaxConcurrentHashes must be 0")]
     [InlineData("Gatehouse__Database__Provider", "mysql", "Gatehouse:Database:Provider must be 'sqlite' or 'postgres'")]
+    [InlineData("Gatehouse__Database__StartupTimeout", "-00:00:01", "Gatehouse:Database:StartupTimeout must be between 00:00:00 and 00:10:00")]
     [InlineData("Gatehouse__Admin__ApiKey_FILE", "/nonexistent/admin-key", "Configuration key 'Gatehouse:Admin:ApiKey_FILE' names the file '/nonexistent/admin-key', which cannot be read")]
     public async Task A_bad_setting_stops_the_start_with_one_line_naming_it(string variable, string value, string expected)
     {
