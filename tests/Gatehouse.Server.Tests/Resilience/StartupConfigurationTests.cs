@@ -38,5 +38,48 @@ public sealed class StartupConfigurationTests : IDisposable
         Assert.Empty(Directory.EnumerateFileSystemEntries(_data));
     }
 
+    [Fact]
+    public async Task A_master_key_path_that_names_a_folder_stops_the_start_with_one_line()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(_data, "keys")).FullName;
+
+        var logs = await StartExpectingExitAsync(folder);
+
+        Assert.Contains($"Gatehouse:Keys:MasterKeyPath names '{folder}', which is a folder", logs, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(folder));
+    }
+
+    [Fact]
+    public async Task A_master_key_file_without_a_key_stops_the_start_with_one_line_that_does_not_quote_it()
+    {
+        const string content = "not-a-key-but-maybe-a-secret";
+        var file = Path.Combine(_data, "master.key");
+        await File.WriteAllTextAsync(file, content, Ct);
+
+        var logs = await StartExpectingExitAsync(file);
+
+        Assert.Contains($"The master key file '{file}' (Gatehouse:Keys:MasterKeyPath) does not hold 32 bytes of base64.", logs, StringComparison.Ordinal);
+        Assert.DoesNotContain(content, logs, StringComparison.Ordinal);
+        Assert.Equal(content, await File.ReadAllTextAsync(file, Ct));
+    }
+
     public void Dispose() => Directory.Delete(_data, recursive: true);
+
+    /// <summary>Starts the server with this master key path and waits for exit code 2 and one line, no stack trace.</summary>
+    private async Task<string> StartExpectingExitAsync(string masterKeyPath)
+    {
+        await using var server = ServerProcess.Start("bad-master-key", TestEnvironment.FreeTcpPort(), new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Gatehouse"] = "Data Source=" + Path.Combine(_data, "gatehouse.db"),
+            ["Gatehouse__Keys__MasterKeyPath"] = masterKeyPath,
+        });
+
+        var exitCode = await server.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct);
+
+        Assert.True(exitCode == 2, $"exit code {exitCode}:{Environment.NewLine}{server.Logs}");
+        Assert.Contains("Gatehouse cannot start: ", server.Logs, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", server.Logs, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", server.Logs, StringComparison.Ordinal);
+        return server.Logs;
+    }
 }
