@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Connections;
 using Gatehouse.Server.Storage.Database;
 using Microsoft.Extensions.Options;
 
@@ -5,7 +6,8 @@ namespace Gatehouse.Server.Hosting;
 
 /// <summary>
 /// Configuration that cannot work stops the server with one line naming the key, and exit code 2; a database that
-/// cannot be reached or used at start-up, with one line naming it, and exit code 3. Not an unhandled exception's stack
+/// cannot be reached or used at start-up, or an address another process listens on, with one line naming it, and exit
+/// code 3. Not an unhandled exception's stack
 /// trace: this is what an operator reads in a container's log.
 /// </summary>
 internal static class StartupErrors
@@ -38,9 +40,14 @@ internal static class StartupErrors
             return;
         }
 
-        var (message, exitCode) = error is DatabaseUnreachableException unreachable
-            ? (unreachable.Message, UnavailableExitCode)
-            : (Describe(error), ConfigurationExitCode);
+        var (message, exitCode) = error switch
+        {
+            DatabaseUnreachableException unreachable => (unreachable.Message, UnavailableExitCode),
+
+            // Kestrel: "Failed to bind to address http://127.0.0.1:5080: address already in use."
+            IOException { InnerException: AddressInUseException } taken => (taken.Message + " Another process listens there; choose another with --urls.", UnavailableExitCode),
+            _ => (Describe(error), ConfigurationExitCode),
+        };
         if (message is not null)
         {
             Console.Error.WriteLine("Gatehouse cannot start: " + message);

@@ -63,6 +63,25 @@ public sealed class StartupConfigurationTests : IDisposable
         Assert.Equal(content, await File.ReadAllTextAsync(file, Ct));
     }
 
+    [Fact]
+    public async Task An_address_another_process_listens_on_stops_the_start_with_one_line_and_exit_code_3()
+    {
+        var port = TestEnvironment.FreeTcpPort();
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+        taken.Start();
+        await using var server = ServerProcess.Start("port-taken", port, new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Gatehouse"] = "Data Source=" + Path.Combine(_data, "gatehouse.db"),
+            ["Gatehouse__Keys__MasterKeyPath"] = Path.Combine(_data, "master.key"),
+        });
+
+        var exitCode = await server.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct);
+
+        Assert.True(exitCode == 3, $"exit code {exitCode}:{Environment.NewLine}{server.Logs}");
+        Assert.Contains($"Gatehouse cannot start: Failed to bind to address http://127.0.0.1:{port}: address already in use.", server.Logs, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", server.Logs, StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_data, recursive: true);
 
     /// <summary>Starts the server with this master key path and waits for exit code 2 and one line, no stack trace.</summary>
