@@ -2,8 +2,8 @@ using Gatehouse.Server.Hosting;
 
 ProcessMemory.Apply();
 
-// A setting that cannot work ends the process with one line naming the key (exit code 2), a database out of reach with
-// one line naming it (exit code 3), not a stack trace. Only what escapes Main reaches this handler; a test host that
+// A setting that cannot work ends the process with one line naming the key (exit code 2), a database out of reach or a
+// taken address with one line naming it (exit code 3), not a stack trace. Only what escapes Main reaches this handler; a test host that
 // runs Main sees the exception itself.
 AppDomain.CurrentDomain.UnhandledException += StartupErrors.ExitOnStartupError;
 

@@ -1,5 +1,5 @@
-using Microsoft.AspNetCore.Connections;
 using Gatehouse.Server.Storage.Database;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 
 namespace Gatehouse.Server.Hosting;
@@ -7,8 +7,7 @@ namespace Gatehouse.Server.Hosting;
 /// <summary>
 /// Configuration that cannot work stops the server with one line naming the key, and exit code 2; a database that
 /// cannot be reached or used at start-up, or an address another process listens on, with one line naming it, and exit
-/// code 3. Not an unhandled exception's stack
-/// trace: this is what an operator reads in a container's log.
+/// code 3. Not an unhandled exception's stack trace: this is what an operator reads in a container's log.
 /// </summary>
 internal static class StartupErrors
 {
@@ -28,8 +27,8 @@ internal static class StartupErrors
     }
 
     /// <summary>
-    /// For <see cref="AppDomain.UnhandledException"/>: a configuration error, or a database out of reach, that escaped
-    /// the entry point is written as one line to standard error and ends the process with
+    /// For <see cref="AppDomain.UnhandledException"/>: a configuration error, a database out of reach or a taken address
+    /// that escaped the entry point is written as one line to standard error and ends the process with
     /// <see cref="ConfigurationExitCode"/> or <see cref="UnavailableExitCode"/>; anything else goes on to the runtime's
     /// own report.
     /// </summary>
