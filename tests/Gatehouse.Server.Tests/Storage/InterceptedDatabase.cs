@@ -20,19 +20,31 @@ internal static class InterceptedDatabase
         return Create(kind == StoreKind.Postgres ? DatabaseOptions.Postgres : DatabaseOptions.Sqlite, connectionString, interceptor);
     }
 
+    /// <summary>
+    /// The slow-read races queue their writers on purpose (ten SQLite unlinks, each holding the write lock for a delayed
+    /// read): on a loaded machine the last one has waited beyond the shipped 5 s busy timeout ("database is locked").
+    /// What they check is which writer wins, not how long the others wait.
+    /// </summary>
+    private static DatabaseOptions Patient(string provider, string connectionString)
+    {
+        var options = StorageFixture.DatabaseOptions(provider, connectionString);
+        options.CommandTimeout = TimeSpan.FromSeconds(30);
+        return options;
+    }
+
     /// <summary>On the database a host of <see cref="Infrastructure.GatehouseFactory"/> uses (its provider and connection string).</summary>
     public static IDbContextFactory<GatehouseDbContext> Create(string provider, string connectionString, IInterceptor interceptor)
     {
         if (provider == DatabaseOptions.Postgres)
         {
             var postgres = new DbContextOptionsBuilder<PostgresGatehouseDbContext>();
-            DatabaseSetup.UsePostgres(postgres, StorageFixture.DatabaseOptions(DatabaseOptions.Postgres, connectionString));
+            DatabaseSetup.UsePostgres(postgres, Patient(DatabaseOptions.Postgres, connectionString));
             postgres.AddInterceptors(interceptor);
             return new GatehouseDbContextFactory<PostgresGatehouseDbContext>(new PooledDbContextFactory<PostgresGatehouseDbContext>(postgres.Options));
         }
 
         var sqlite = new DbContextOptionsBuilder<SqliteGatehouseDbContext>();
-        DatabaseSetup.UseSqlite(sqlite, StorageFixture.DatabaseOptions(DatabaseOptions.Sqlite, connectionString));
+        DatabaseSetup.UseSqlite(sqlite, Patient(DatabaseOptions.Sqlite, connectionString));
         sqlite.AddInterceptors(interceptor);
         return new GatehouseDbContextFactory<SqliteGatehouseDbContext>(new PooledDbContextFactory<SqliteGatehouseDbContext>(sqlite.Options));
     }
