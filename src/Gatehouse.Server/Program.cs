@@ -3,8 +3,8 @@ using Gatehouse.Server.Hosting;
 ProcessMemory.Apply();
 
 // A setting that cannot work ends the process with one line naming the key (exit code 2), a database out of reach or a
-// taken address with one line naming it (exit code 3), not a stack trace. Only what escapes Main reaches this handler; a test host that
-// runs Main sees the exception itself.
+// taken address with one line naming it (exit code 3), not a stack trace. Only what escapes Main reaches this handler;
+// a test host that runs Main sees the exception itself.
 AppDomain.CurrentDomain.UnhandledException += StartupErrors.ExitOnStartupError;
 
 // The slim builder leaves out what Gatehouse never uses (IIS integration, HTTP/3 over QUIC, hosting startup

@@ -90,12 +90,15 @@ public static class GatehouseBuilderExtensions
         // Gatehouse:Metrics:Runtime, also the runtime's own (dotnet_*: GC collections and pause time, heap sizes, thread
         // pool queue, lock contention). Those are off by default: with them on, the peak RSS under an embedded refresh load
         // rose from about 190 to 205 MB, its full collections coming later (docs/deployment.md).
-        string[] meters = configuration.GetValue<bool>(RuntimeMetricsKey)
-            ? [GatehouseMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Runtime"]
-            : [GatehouseMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel"];
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(meters)
-            .AddPrometheusExporter());
+        var runtimeMetrics = configuration.GetValue<bool>(RuntimeMetricsKey);
+        services.AddOpenTelemetry().WithMetrics(metrics =>
+        {
+            metrics.AddMeter(GatehouseMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel").AddPrometheusExporter();
+            if (runtimeMetrics)
+            {
+                metrics.AddMeter("System.Runtime");
+            }
+        });
         services.AddGatehouseStorage(configuration);
         Outbox.OutboxServiceCollectionExtensions.AddGatehouseOutbox(services, configuration);
         AddValidatedOptions<FaultPointOptions>(services, configuration, FaultPointOptions.Section, o => o.Validate(environment.IsEnvironment("Testing")));

@@ -69,5 +69,5 @@ internal static class StartupErrors
     };
 }
 
-/// <summary>A setting Gatehouse itself found unusable while reading its configuration (a secret file it cannot read).</summary>
+/// <summary>A setting Gatehouse itself found unusable while reading its configuration (a secret file it cannot read, a master key path).</summary>
 internal sealed class ConfigurationException(string message, Exception? innerException) : InvalidOperationException(message, innerException);

@@ -76,15 +76,8 @@ public sealed class DatabaseOptions
     {
         try
         {
-            if (IsSqlite)
-            {
-                ParseSqlite(ConnectionString!);
-            }
-            else if (IsPostgres)
-            {
-                ParsePostgres(ConnectionString!);
-            }
-
+            // The driver's builder parses it; naming where it points is the same work.
+            _ = IsSqlite || IsPostgres ? Describe(ConnectionString!) : null;
             return null;
         }
         catch (ArgumentException e)
@@ -98,7 +91,7 @@ public sealed class DatabaseOptions
     {
         try
         {
-            return IsPostgres ? DescribePostgres(ConnectionString ?? "") : DescribeSqlite(ConnectionString ?? DefaultSqliteConnectionString);
+            return Describe(ConnectionString ?? (IsPostgres ? "" : DefaultSqliteConnectionString));
         }
         catch (ArgumentException)
         {
@@ -106,6 +99,11 @@ public sealed class DatabaseOptions
         }
     }
 
+    /// <exception cref="ArgumentException">The connection string is not one the driver accepts.</exception>
+    private string Describe(string connectionString) => IsPostgres ? DescribePostgres(connectionString) : DescribeSqlite(connectionString);
+
+    // One method per driver, never inlined: a method that names both drivers' types loads both assemblies, and a server
+    // on SQLite has no use for Npgsql (nor one on PostgreSQL for Microsoft.Data.Sqlite).
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static string DescribeSqlite(string connectionString) =>
         "the SQLite database '" + new SqliteConnectionStringBuilder(connectionString).DataSource + "'";
@@ -116,12 +114,4 @@ public sealed class DatabaseOptions
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         return $"PostgreSQL at {builder.Host}:{builder.Port}, database '{builder.Database}'";
     }
-
-    // One method per driver, never inlined: a method that names both drivers' types loads both assemblies, and a server
-    // on SQLite has no use for Npgsql (nor one on PostgreSQL for Microsoft.Data.Sqlite).
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ParseSqlite(string connectionString) => _ = new SqliteConnectionStringBuilder(connectionString);
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ParsePostgres(string connectionString) => _ = new NpgsqlConnectionStringBuilder(connectionString);
 }

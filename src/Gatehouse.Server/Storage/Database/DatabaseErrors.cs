@@ -69,6 +69,20 @@ internal static class DatabaseErrors
         return false;
     }
 
+    /// <summary>PostgreSQL refused the login (class 28: no such role, wrong password): a setting to fix, not an outage.</summary>
+    public static bool IsRefusedLogin(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is PostgresException postgres && postgres.SqlState.StartsWith("28", StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>
     /// The server ended the connection or the database went away: class 08 (connection exception), class 57P (operator
     /// intervention: an administrator's or a crash's shutdown, "cannot connect now", the database dropped), and 3D000

@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace Gatehouse.Server.Storage.Database;
 
@@ -34,7 +33,7 @@ internal static partial class DatabaseStartup
 
             await DatabaseSetup.InitializeAsync(db, options, cancellationToken);
         }
-        catch (Exception e) when (e is not DatabaseUnreachableException && (DatabaseErrors.IsUnavailable(e) || RefusedLogin(e) || FolderRefused(options, e)))
+        catch (Exception e) when (e is not DatabaseUnreachableException && (DatabaseErrors.IsUnavailable(e) || DatabaseErrors.IsRefusedLogin(e) || FolderRefused(options, e)))
         {
             throw new DatabaseUnreachableException($"{options.Describe()} cannot be used: {Reason(e)}", e);
         }
@@ -72,20 +71,6 @@ internal static partial class DatabaseStartup
     /// <summary>SQLite's folder cannot be created (a read-only or missing mount): the file cannot be opened either.</summary>
     private static bool FolderRefused(DatabaseOptions options, Exception e) =>
         options.IsSqlite && e is IOException or UnauthorizedAccessException;
-
-    /// <summary>PostgreSQL refused the credentials (class 28): a setting to fix, not a server to wait for.</summary>
-    private static bool RefusedLogin(Exception exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is PostgresException postgres && postgres.SqlState.StartsWith("28", StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 
     /// <summary>The driver's own words (and the socket's), on one line: not EF Core's "likely due to a transient failure" wrapper.</summary>
     internal static string Reason(Exception exception)
