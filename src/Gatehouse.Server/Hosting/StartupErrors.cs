@@ -14,12 +14,21 @@ internal static class StartupErrors
     public const int ConfigurationExitCode = 2;
     public const int UnavailableExitCode = 3;
 
+    private const string HttpsWithoutCertificate = "Unable to configure HTTPS endpoint.";
+
     /// <summary>
-    /// Runs every options validator registered with <c>ValidateOnStart</c> now, before anything is read or written,
-    /// instead of when the host starts: a bad setting must not leave a new signing key or a migrated database behind.
+    /// Checks the addresses to listen on and runs every options validator registered with <c>ValidateOnStart</c> now,
+    /// before anything is read or written, instead of when the host starts: a bad setting must not leave a new signing
+    /// key or a migrated database behind.
     /// </summary>
     public static void ValidateConfiguration(IServiceProvider services)
     {
+        var addresses = ListenAddresses.Validate(services.GetRequiredService<IConfiguration>());
+        if (addresses.Count > 0)
+        {
+            throw new ConfigurationException(string.Join(" ", addresses), null);
+        }
+
         foreach (var validator in services.GetServices<IStartupValidator>())
         {
             validator.Validate();
@@ -45,6 +54,12 @@ internal static class StartupErrors
 
             // Kestrel: "Failed to bind to address http://127.0.0.1:5080: address already in use."
             IOException { InnerException: AddressInUseException } taken => (taken.Message + " Another process listens there; choose another with --urls.", UnavailableExitCode),
+
+            // Kestrel, for an https address without a certificate: "Unable to configure HTTPS endpoint. No server
+            // certificate was specified, and the default developer certificate could not be found or is out of date."
+            // and two lines on developer certificates, which a server has no use for.
+            InvalidOperationException https when https.Message.StartsWith(HttpsWithoutCertificate, StringComparison.Ordinal) =>
+                (https.Message.Split('\n')[0].TrimEnd() + " Give Kestrel a certificate (Kestrel:Certificates:Default:Path, with :KeyPath or :Password), or end TLS at a proxy and listen on http.", ConfigurationExitCode),
             _ => (Describe(error), ConfigurationExitCode),
         };
         if (message is not null)

@@ -46,11 +46,14 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the server on <paramref name="port"/> with <paramref name="settings"/> as environment variables (<c>Section__Key</c>).</summary>
-    public static ServerProcess Start(string name, int port, IReadOnlyDictionary<string, string> settings)
+    /// <summary>
+    /// Starts the server on <paramref name="port"/> with <paramref name="settings"/> as environment variables
+    /// (<c>Section__Key</c>); <paramref name="urls"/>, when given, is what <c>--urls</c> says instead.
+    /// </summary>
+    public static ServerProcess Start(string name, int port, IReadOnlyDictionary<string, string> settings, string? urls = null)
     {
         var assembly = LazyAssemblyPath.Value;
-        var url = "http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture);
+        var url = urls ?? "http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture);
         var start = new ProcessStartInfo(DotnetHost())
         {
             UseShellExecute = false,

@@ -68,13 +68,48 @@ public sealed class StartupConfigurationTests : IDisposable
         Assert.Contains($"Gatehouse cannot start: Failed to bind to address http://127.0.0.1:{port}: address already in use.", logs, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("http://127.0.0.1:5O80", "Urls: 'http://127.0.0.1:5O80' has the port '5O80', which is not a number; Kestrel would listen on port 80 of every interface.")]
+    [InlineData("http://256.1.1.1:5080", "Urls: 'http://256.1.1.1:5080' names the host '256.1.1.1', which is not an IP address")]
+    [InlineData("ftp://127.0.0.1:5080", "Urls: 'ftp://127.0.0.1:5080' has the scheme 'ftp'")]
+    [InlineData("http://127.0.0.1:70000", "Urls: 'http://127.0.0.1:70000' has the port 70000, beyond 0-65535.")]
+    public async Task An_address_kestrel_cannot_listen_on_as_meant_stops_the_start_with_one_line_naming_it(string urls, string expected)
+    {
+        var logs = await StartExpectingExitAsync(2, [], urls: urls);
+
+        Assert.Contains("Gatehouse cannot start: " + expected, logs, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", logs, StringComparison.Ordinal);
+        Assert.DoesNotContain("Now listening on", logs, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_data));
+    }
+
+    [Fact]
+    public async Task An_https_address_without_a_certificate_stops_the_start_with_one_line()
+    {
+        var port = TestEnvironment.FreeTcpPort();
+
+        // A home folder without a developer certificate, which Kestrel would otherwise take on a developer's machine.
+        var home = Directory.CreateTempSubdirectory("gatehouse-home-").FullName;
+        try
+        {
+            // The host logs its own "Hosting failed to start" entry, stack included, before the line: no "   at " check here.
+            var logs = await StartExpectingExitAsync(2, new() { ["HOME"] = home }, port, $"https://127.0.0.1:{port}");
+
+            Assert.Contains("Gatehouse cannot start: Unable to configure HTTPS endpoint. No server certificate was specified, and the default developer certificate could not be found or is out of date. Give Kestrel a certificate", logs, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
+    }
+
     public void Dispose() => Directory.Delete(_data, recursive: true);
 
     /// <summary>
-    /// Starts the server on a database and master key in the test's folder, <paramref name="settings"/> on top, and
-    /// waits for <paramref name="exitCode"/> with the one-line message and no unhandled exception; returns the logs.
+    /// Starts the server on a database and master key in the test's folder, <paramref name="settings"/> on top
+    /// (and <paramref name="urls"/> for <c>--urls</c> when given), and waits for <paramref name="exitCode"/> with the one-line message and no unhandled exception; returns the logs.
     /// </summary>
-    private async Task<string> StartExpectingExitAsync(int exitCode, Dictionary<string, string> settings, int? port = null)
+    private async Task<string> StartExpectingExitAsync(int exitCode, Dictionary<string, string> settings, int? port = null, string? urls = null)
     {
         var all = new Dictionary<string, string>
         {
@@ -86,7 +121,7 @@ public sealed class StartupConfigurationTests : IDisposable
             all[key] = value;
         }
 
-        await using var server = ServerProcess.Start("bad-start", port ?? TestEnvironment.FreeTcpPort(), all);
+        await using var server = ServerProcess.Start("bad-start", port ?? TestEnvironment.FreeTcpPort(), all, urls);
         var exited = await server.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct);
 
         Assert.True(exited == exitCode, $"exit code {exited}:{Environment.NewLine}{server.Logs}");
