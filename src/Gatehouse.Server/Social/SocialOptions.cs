@@ -19,6 +19,9 @@ public sealed partial class SocialOptions
     /// </summary>
     public TimeSpan ProviderTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>When Gatehouse stops calling a provider's host that keeps failing, and for how long.</summary>
+    public ProviderCircuitOptions CircuitBreaker { get; } = new();
+
     /// <summary>By name: the <c>{provider}</c> of every route, compared case-insensitively.</summary>
     public IDictionary<string, SocialProviderOptions> Providers { get; } = new Dictionary<string, SocialProviderOptions>(StringComparer.OrdinalIgnoreCase);
 
@@ -27,6 +30,11 @@ public sealed partial class SocialOptions
         if (ProviderTimeout < TimeSpan.FromSeconds(1) || ProviderTimeout > TimeSpan.FromMinutes(2))
         {
             yield return $"{Section}:ProviderTimeout must be between 00:00:01 and 00:02:00 (was {ProviderTimeout}).";
+        }
+
+        foreach (var message in CircuitBreaker.Validate($"{Section}:CircuitBreaker"))
+        {
+            yield return message;
         }
 
         foreach (var (name, provider) in Providers)
@@ -51,6 +59,55 @@ public sealed partial class SocialOptions
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,32}$")]
     private static partial Regex NamePattern();
+}
+
+/// <summary>
+/// <c>Gatehouse:Social:CircuitBreaker</c>: a circuit per provider host (scheme, host and port). When at least
+/// <see cref="FailureRatio"/> of the calls in <see cref="SamplingDuration"/> failed (5xx, 408, 429, a timeout, a network
+/// error), and there were at least <see cref="MinimumThroughput"/>, the host is not called for
+/// <see cref="BreakDuration"/>: logins with that provider fail at once with <c>provider_error</c> instead of each
+/// waiting out the timeout, and one call then tries it again. Other providers' hosts are not affected.
+/// </summary>
+public sealed class ProviderCircuitOptions
+{
+    public bool Enabled { get; set; } = true;
+
+    public double FailureRatio { get; set; } = 0.5;
+
+    public int MinimumThroughput { get; set; } = 10;
+
+    public TimeSpan SamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(15);
+
+    public IEnumerable<string> Validate(string section)
+    {
+        if (!Enabled)
+        {
+            yield break;
+        }
+
+        if (FailureRatio is <= 0 or > 1 || double.IsNaN(FailureRatio))
+        {
+            yield return $"{section}:FailureRatio must be more than 0 and at most 1 (was {FailureRatio}).";
+        }
+
+        if (MinimumThroughput < 2)
+        {
+            yield return $"{section}:MinimumThroughput must be at least 2 (was {MinimumThroughput}).";
+        }
+
+        // Polly's own bounds: a window and a break of at least half a second.
+        if (SamplingDuration < TimeSpan.FromMilliseconds(500) || SamplingDuration > TimeSpan.FromHours(1))
+        {
+            yield return $"{section}:SamplingDuration must be between 00:00:00.5 and 01:00:00 (was {SamplingDuration}).";
+        }
+
+        if (BreakDuration < TimeSpan.FromMilliseconds(500) || BreakDuration > TimeSpan.FromHours(1))
+        {
+            yield return $"{section}:BreakDuration must be between 00:00:00.5 and 01:00:00 (was {BreakDuration}).";
+        }
+    }
 }
 
 /// <summary>

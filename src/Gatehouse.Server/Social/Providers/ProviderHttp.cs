@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Gatehouse.Core.Social;
 using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
 using Polly.Timeout;
 
 namespace Gatehouse.Server.Social.Providers;
@@ -87,6 +88,11 @@ internal sealed class ProviderHttp(IHttpClientFactory clients, IOptions<SocialOp
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
+        }
+        catch (BrokenCircuitException e)
+        {
+            var again = e.RetryAfter is { } wait ? $" for another {Math.Max(1, Math.Ceiling(wait.TotalSeconds)):0} s" : " for a while";
+            throw new SocialProviderException(SocialErrors.ProviderError, $"{provider}: the {step} endpoint's host failed too often lately; Gatehouse does not call it{again} (Gatehouse:Social:CircuitBreaker).", null, e);
         }
         catch (Exception e) when (e is OperationCanceledException or TimeoutRejectedException)
         {

@@ -49,17 +49,36 @@ public static class SocialProviderServiceCollectionExtensions
             .RemoveAllLoggers()
             .AddResilienceHandler("provider", (pipeline, context) =>
             {
-                var timeout = context.ServiceProvider.GetRequiredService<IOptions<SocialOptions>>().Value.ProviderTimeout;
+                var social = context.ServiceProvider.GetRequiredService<IOptions<SocialOptions>>().Value;
 
                 // Network time is wall-clock time even when a test drives the protocol clock.
                 pipeline.TimeProvider = TimeProvider.System;
                 pipeline
-                    .AddTimeout(new HttpTimeoutStrategyOptions { Name = "total", Timeout = timeout })
-                    .AddRetry(RetryGetsOnly())
-                    .AddTimeout(new HttpTimeoutStrategyOptions { Name = "attempt", Timeout = timeout });
-            });
+                    .AddTimeout(new HttpTimeoutStrategyOptions { Name = "total", Timeout = social.ProviderTimeout })
+                    .AddRetry(RetryGetsOnly());
+
+                // Inside the retry, so each attempt counts, and an open circuit is not retried (it is no transient error).
+                if (social.CircuitBreaker.Enabled)
+                {
+                    pipeline.AddCircuitBreaker(CircuitBreaker(social.CircuitBreaker));
+                }
+
+                pipeline.AddTimeout(new HttpTimeoutStrategyOptions { Name = "attempt", Timeout = social.ProviderTimeout });
+            })
+
+            // One pipeline, and so one circuit, per scheme, host and port: Kakao's API failing leaves its login host,
+            // and every other provider, alone.
+            .SelectPipelineByAuthority();
         return services;
     }
+
+    private static HttpCircuitBreakerStrategyOptions CircuitBreaker(ProviderCircuitOptions options) => new()
+    {
+        FailureRatio = options.FailureRatio,
+        MinimumThroughput = options.MinimumThroughput,
+        SamplingDuration = options.SamplingDuration,
+        BreakDuration = options.BreakDuration,
+    };
 
     /// <summary>
     /// GETs (userinfo, emails, discovery, keys) are retried on 5xx, 408, 429, timeouts and network errors, twice, with

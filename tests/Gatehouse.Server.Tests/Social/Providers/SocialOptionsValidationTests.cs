@@ -29,6 +29,11 @@ public sealed class SocialOptionsValidationTests
         { "apple with a key that is not PEM", $"{P}apple:ClientId=x;{P}apple:TeamId=T;{P}apple:KeyId=K;{P}apple:PrivateKey=MIGTAgEAMBMG", $"{P}apple:PrivateKey cannot be used" },
         { "an unknown client authentication", $"{P}github:ClientId=x;{P}github:TokenEndpointAuthMethod=private_key_jwt", $"{P}github:TokenEndpointAuthMethod must be" },
         { "a provider timeout out of range", "Gatehouse:Social:ProviderTimeout=00:10:00", "Gatehouse:Social:ProviderTimeout must be between" },
+        { "a failure ratio of 0", "Gatehouse:Social:CircuitBreaker:FailureRatio=0", "Gatehouse:Social:CircuitBreaker:FailureRatio must be more than 0 and at most 1" },
+        { "a failure ratio above 1", "Gatehouse:Social:CircuitBreaker:FailureRatio=1.5", "Gatehouse:Social:CircuitBreaker:FailureRatio must be more than 0 and at most 1" },
+        { "a circuit that opens on one call", "Gatehouse:Social:CircuitBreaker:MinimumThroughput=1", "Gatehouse:Social:CircuitBreaker:MinimumThroughput must be at least 2" },
+        { "a sampling window too short", "Gatehouse:Social:CircuitBreaker:SamplingDuration=00:00:00.1", "Gatehouse:Social:CircuitBreaker:SamplingDuration must be between" },
+        { "a break too long", "Gatehouse:Social:CircuitBreaker:BreakDuration=02:00:00", "Gatehouse:Social:CircuitBreaker:BreakDuration must be between" },
         { "a revocation endpoint over plain http", $"{P}kakao:ClientId=x;{P}kakao:RevocationEndpoint=http://kapi.kakao.example/v1/user/unlink", $"{P}kakao:RevocationEndpoint must be an absolute https URL" },
         { "a name unfit for a URL", $"{P}my provider:Kind=oidc;{P}my provider:ClientId=x;{P}my provider:Issuer=https://idp.test", $"{P}my provider: the name must be" },
     };
