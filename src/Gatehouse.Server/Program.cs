@@ -16,7 +16,9 @@ builder.AddGatehouse();
 
 var app = builder.Build();
 
-// Every options validator now, before the database or the key ring is touched: a bad setting leaves nothing behind.
+// The addresses to listen on and every options validator now, before the database or the key ring is touched: a bad
+// setting leaves nothing behind.
+StartupErrors.ValidateListenAddresses(app.Configuration);
 StartupErrors.ValidateConfiguration(app.Services);
 await app.InitializeGatehouseAsync();
 app.UseGatehouse();

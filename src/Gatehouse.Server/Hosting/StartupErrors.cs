@@ -17,18 +17,24 @@ internal static class StartupErrors
     private const string HttpsWithoutCertificate = "Unable to configure HTTPS endpoint.";
 
     /// <summary>
-    /// Checks the addresses to listen on and runs every options validator registered with <c>ValidateOnStart</c> now,
-    /// before anything is read or written, instead of when the host starts: a bad setting must not leave a new signing
-    /// key or a migrated database behind.
+    /// Checks where Kestrel is told to listen (<see cref="ListenAddresses"/>) before anything is read or written: Kestrel
+    /// itself would read some mistakes as another address, and refuse others only after the start-up work.
+    /// </summary>
+    public static void ValidateListenAddresses(IConfiguration configuration)
+    {
+        var problems = ListenAddresses.Validate(configuration);
+        if (problems.Count > 0)
+        {
+            throw new ConfigurationException(string.Join(" ", problems), null);
+        }
+    }
+
+    /// <summary>
+    /// Runs every options validator registered with <c>ValidateOnStart</c> now, before anything is read or written,
+    /// instead of when the host starts: a bad setting must not leave a new signing key or a migrated database behind.
     /// </summary>
     public static void ValidateConfiguration(IServiceProvider services)
     {
-        var addresses = ListenAddresses.Validate(services.GetRequiredService<IConfiguration>());
-        if (addresses.Count > 0)
-        {
-            throw new ConfigurationException(string.Join(" ", addresses), null);
-        }
-
         foreach (var validator in services.GetServices<IStartupValidator>())
         {
             validator.Validate();
