@@ -100,8 +100,9 @@ public sealed class KakaoUnlinkCallbackTests : IClassFixture<DeprovisioningFixtu
 
         using var response = await client.SendAsync(Callback(HttpMethod.Get, "KakaoAK " + _fixture.Kakao.AdminKey), Ct);
 
+        // The record's 1 s delay is a timer, which may fire a little before the stopwatch says 1 s (one run saw 999.6 ms).
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3));
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(3));
         Assert.Single(_fixture.Deprovisioning.Recorded);
     }
 
