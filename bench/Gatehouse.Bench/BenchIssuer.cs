@@ -109,6 +109,20 @@ internal sealed class BenchIssuer : IDisposable
             return Task.CompletedTask;
         }
 
+        public Task<bool> AddUnlessOneSignsAsync(SigningKeyRecord key, DateTimeOffset now, CancellationToken cancellationToken)
+        {
+            lock (_gate)
+            {
+                if (_keys.Exists(k => k.ActivatesAt <= now && (k.RetiresAt is null || k.RetiresAt > now)))
+                {
+                    return Task.FromResult(false);
+                }
+
+                _keys.Add(key);
+                return Task.FromResult(true);
+            }
+        }
+
         public Task RetireAsync(string keyId, DateTimeOffset retiresAt, DateTimeOffset expiresAt, CancellationToken cancellationToken)
         {
             lock (_gate)

@@ -40,7 +40,7 @@ public sealed partial class SigningKeyRing : IDisposable
         await ReloadAsync(cancellationToken);
         if (FindSigningKey(_keys, _time.GetUtcNow()) is null)
         {
-            await CreateKeyAsync(activateImmediately: true, cancellationToken);
+            await EnsureSigningKeyAsync(cancellationToken);
         }
     }
 
@@ -119,7 +119,7 @@ public sealed partial class SigningKeyRing : IDisposable
     }
 
     /// <summary>Starts a rotation now: a new key is published and signs after <see cref="KeyOptions.PublishAhead"/>.</summary>
-    public Task<SigningKeyRecord> RotateAsync(CancellationToken cancellationToken) => CreateKeyAsync(activateImmediately: false, cancellationToken);
+    public async Task<SigningKeyRecord> RotateAsync(CancellationToken cancellationToken) => (await CreateKeyAsync(activateImmediately: false, cancellationToken))!;
 
     /// <summary>Re-reads the store, rotates when the signing key is due, and deletes expired keys. Run periodically.</summary>
     public async Task MaintainAsync(CancellationToken cancellationToken)
@@ -131,7 +131,7 @@ public sealed partial class SigningKeyRing : IDisposable
         var pending = _keys.Any(k => k.Record.ActivatesAt > now && k.Record.RetiresAt is null);
         if (signing is null)
         {
-            await CreateKeyAsync(activateImmediately: true, cancellationToken);
+            await EnsureSigningKeyAsync(cancellationToken);
         }
         else if (!pending && signing.Record.ActivatesAt + options.RotationPeriod <= now + options.PublishAhead)
         {
@@ -144,7 +144,23 @@ public sealed partial class SigningKeyRing : IDisposable
         }
     }
 
-    private async Task<SigningKeyRecord> CreateKeyAsync(bool activateImmediately, CancellationToken cancellationToken)
+    /// <summary>
+    /// No key this instance can use signs now (a first start): one that signs at once, unless another instance sharing
+    /// the store made one first, which this one then signs with too. Instances that start together would otherwise make
+    /// a key each, and each would refuse the other's tokens until its next reload. When the key that signs is one this
+    /// instance cannot unseal (another master key), it still makes its own.
+    /// </summary>
+    private async Task EnsureSigningKeyAsync(CancellationToken cancellationToken)
+    {
+        if (await CreateKeyAsync(activateImmediately: true, cancellationToken, unlessOneSigns: true) is null
+            && FindSigningKey(_keys, _time.GetUtcNow()) is null)
+        {
+            await CreateKeyAsync(activateImmediately: true, cancellationToken);
+        }
+    }
+
+    /// <summary>A new key, which every key still signing hands over to; null when <paramref name="unlessOneSigns"/> and a stored key already signs (the ring is then reloaded).</summary>
+    private async Task<SigningKeyRecord?> CreateKeyAsync(bool activateImmediately, CancellationToken cancellationToken, bool unlessOneSigns = false)
     {
         await _writeLock.WaitAsync(cancellationToken);
         try
@@ -153,7 +169,15 @@ public sealed partial class SigningKeyRing : IDisposable
             var activatesAt = activateImmediately ? now : now + _keyOptions.CurrentValue.PublishAhead;
             var tokens = _tokenOptions.CurrentValue;
             var record = NewRecord(now, activatesAt);
-            await _store.AddAsync(record, cancellationToken);
+            if (!unlessOneSigns)
+            {
+                await _store.AddAsync(record, cancellationToken);
+            }
+            else if (!await _store.AddUnlessOneSignsAsync(record, now, cancellationToken))
+            {
+                await ReloadAsync(cancellationToken);
+                return null;
+            }
 
             // Every key still signing (or waiting to) hands over at the new key's activation, and stays published
             // until the last token it can have signed has expired.

@@ -121,6 +121,24 @@ public sealed class SigningKeyRingTests : IDisposable
         Assert.Contains(other.GetPublishedKeys(), k => k.Kid == rotated.KeyId);
     }
 
+    [Fact]
+    public async Task Instances_that_start_together_on_an_empty_store_make_one_key_and_accept_each_others_tokens()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var other = NewRing(_master);
+
+        // Both read the empty store before either writes: each finds no key that signs.
+        _store.HoldListsUntil(2);
+        await Task.WhenAll(_ring.InitializeAsync(ct), other.InitializeAsync(ct));
+
+        var key = Assert.Single(_store.Keys.Values);
+        var token = Issue();
+        var othersToken = new AccessTokenIssuer(other, Monitor(_tokenOptions), _time).Issue(MemberId.New(), SessionId.New()).Value;
+        Assert.Equal(key.KeyId, KidOf(token));
+        Assert.Equal(key.KeyId, KidOf(othersToken));
+        Assert.True(await ValidatesAsync(othersToken));
+    }
+
     public void Dispose() => _ring.Dispose();
 
     private SigningKeyRing NewRing(MasterKey master) =>
@@ -152,15 +170,54 @@ public sealed class SigningKeyRingTests : IDisposable
     /// <summary>The store's contract, kept in memory: the real stores are tested against the same contract in the server tests.</summary>
     private sealed class KeyStore : ISigningKeyStore
     {
+        private readonly Lock _addLock = new();
+        private TaskCompletionSource? _listsHeld;
+        private int _listsToHold;
+
         public ConcurrentDictionary<string, SigningKeyRecord> Keys { get; } = new();
 
-        public Task<IReadOnlyList<SigningKeyRecord>> ListAsync(CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlyList<SigningKeyRecord>>([.. Keys.Values]);
+        /// <summary>The next <paramref name="count"/> lists answer only when all of them were asked: callers that race.</summary>
+        public void HoldListsUntil(int count)
+        {
+            _listsToHold = count;
+            _listsHeld = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        public async Task<IReadOnlyList<SigningKeyRecord>> ListAsync(CancellationToken cancellationToken)
+        {
+            IReadOnlyList<SigningKeyRecord> keys = [.. Keys.Values];
+            if (_listsHeld is { } held)
+            {
+                if (Interlocked.Decrement(ref _listsToHold) == 0)
+                {
+                    _listsHeld = null;
+                    held.SetResult();
+                }
+
+                await held.Task.WaitAsync(cancellationToken);
+            }
+
+            return keys;
+        }
 
         public Task AddAsync(SigningKeyRecord key, CancellationToken cancellationToken)
         {
             Keys[key.KeyId] = key;
             return Task.CompletedTask;
+        }
+
+        public Task<bool> AddUnlessOneSignsAsync(SigningKeyRecord key, DateTimeOffset now, CancellationToken cancellationToken)
+        {
+            lock (_addLock)
+            {
+                if (Keys.Values.Any(k => k.ActivatesAt <= now && (k.RetiresAt is null || k.RetiresAt > now) && (k.ExpiresAt is null || k.ExpiresAt > now)))
+                {
+                    return Task.FromResult(false);
+                }
+
+                Keys[key.KeyId] = key;
+                return Task.FromResult(true);
+            }
         }
 
         public Task RetireAsync(string keyId, DateTimeOffset retiresAt, DateTimeOffset expiresAt, CancellationToken cancellationToken)

@@ -38,6 +38,17 @@ internal static class TestTokens
             return Task.CompletedTask;
         }
 
+        public async Task<bool> AddUnlessOneSignsAsync(SigningKeyRecord key, DateTimeOffset now, CancellationToken cancellationToken)
+        {
+            if (_keys.Any(k => k.ActivatesAt <= now && (k.RetiresAt is null || k.RetiresAt > now)))
+            {
+                return false;
+            }
+
+            await AddAsync(key, cancellationToken);
+            return true;
+        }
+
         public Task RetireAsync(string keyId, DateTimeOffset retiresAt, DateTimeOffset expiresAt, CancellationToken cancellationToken) => Task.CompletedTask;
 
         public Task<int> DeleteExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken) => Task.FromResult(0);

@@ -58,6 +58,64 @@ public sealed class SigningKeyStoreContractTests(StorageFixture fixture) : IClas
         await store.DeleteExpiredAsync(DateTimeOffset.MaxValue, Ct);
     }
 
+    [Theory]
+    [MemberData(nameof(StorageFixture.Databases), MemberType = typeof(StorageFixture))]
+    public async Task A_key_is_added_unless_one_signs_at_that_time(StoreKind kind)
+    {
+        // Ten years back: no other test's key signs then.
+        var time = new FakeTimeProvider(RealNow() - TimeSpan.FromDays(3650));
+        var store = new EfSigningKeyStore(fixture.Database(kind), time);
+        var now = Ms(time.GetUtcNow());
+        var first = Key(now - TimeSpan.FromHours(1));
+        var second = Key(now - TimeSpan.FromHours(1));
+
+        Assert.True(await store.AddUnlessOneSignsAsync(first, now, Ct));
+        Assert.False(await store.AddUnlessOneSignsAsync(second, now, Ct));
+
+        // Once the first has retired, none signs.
+        await store.RetireAsync(first.KeyId, now + TimeSpan.FromMinutes(1), now + TimeSpan.FromMinutes(30), Ct);
+        var third = Key(now);
+        Assert.True(await store.AddUnlessOneSignsAsync(third, now + TimeSpan.FromHours(1), Ct));
+
+        var listed = (await store.ListAsync(Ct)).Select(k => k.KeyId).ToList();
+        Assert.Contains(first.KeyId, listed);
+        Assert.DoesNotContain(second.KeyId, listed);
+        Assert.Contains(third.KeyId, listed);
+        await store.RetireAsync(third.KeyId, now + TimeSpan.FromHours(2), now + TimeSpan.FromHours(3), Ct);
+        await store.DeleteExpiredAsync(DateTimeOffset.MaxValue, Ct);
+    }
+
+    [Theory]
+    [MemberData(nameof(StorageFixture.Databases), MemberType = typeof(StorageFixture))]
+    public async Task Instances_adding_at_once_add_one_key(StoreKind kind)
+    {
+        // Eleven years back, and each instance a store of its own with its own connections, as separate processes are.
+        var time = new FakeTimeProvider(RealNow() - TimeSpan.FromDays(4015));
+        var now = Ms(time.GetUtcNow());
+        var keys = Enumerable.Range(0, 8).Select(_ => Key(now - TimeSpan.FromHours(1))).ToList();
+        using var start = new Barrier(keys.Count);
+
+        var added = await Task.WhenAll(keys.Select(key => Task.Run(
+            async () =>
+            {
+                var store = new EfSigningKeyStore(fixture.Database(kind), time);
+                start.SignalAndWait(Ct);
+                return await store.AddUnlessOneSignsAsync(key, now, Ct);
+            },
+            Ct)));
+
+        Assert.Single(added, a => a);
+        var mine = keys.Select(k => k.KeyId).ToHashSet();
+        var store = new EfSigningKeyStore(fixture.Database(kind), time);
+        Assert.Single(await store.ListAsync(Ct), k => mine.Contains(k.KeyId));
+        foreach (var key in keys)
+        {
+            await store.RetireAsync(key.KeyId, now, now, Ct);
+        }
+
+        await store.DeleteExpiredAsync(DateTimeOffset.MaxValue, Ct);
+    }
+
     private static SigningKeyRecord Key(DateTimeOffset created, DateTimeOffset? retires = null, DateTimeOffset? expires = null) => new(
         "k" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)),
         "ES256",

@@ -19,22 +19,45 @@ internal sealed class EfSigningKeyStore(IDbContextFactory<GatehouseDbContext> co
         return rows.ConvertAll(ToRecord);
     }
 
+    /// <summary>An arbitrary, fixed advisory-lock key: "Gatehouse's first signing key".</summary>
+    private const string FirstKeyLockKey = "4747010102";
+
     public async Task AddAsync(SigningKeyRecord key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        db.SigningKeys.Add(new SigningKeyRow
-        {
-            Kid = key.KeyId,
-            Algorithm = key.Algorithm,
-            PublicJwk = key.PublicJwk,
-            SealedPrivateKey = key.SealedPrivateKey,
-            CreatedAt = StoredTime.Normalize(key.CreatedAt),
-            ActivatesAt = StoredTime.Normalize(key.ActivatesAt),
-            RetiresAt = StoredTime.Normalize(key.RetiresAt),
-            ExpiresAt = StoredTime.Normalize(key.ExpiresAt),
-        });
+        db.SigningKeys.Add(ToRow(key));
         await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The check and the insert in one transaction that holds, from before the check, what other instances need to make
+    /// the same check: SQLite's single write lock (<c>BEGIN IMMEDIATE</c>, Microsoft.Data.Sqlite's default) or, on
+    /// PostgreSQL, a transaction-level advisory lock.
+    /// </summary>
+    public async Task<bool> AddUnlessOneSignsAsync(SigningKeyRecord key, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var at = StoredTime.Normalize(now);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (db is PostgresGatehouseDbContext)
+        {
+            await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(" + FirstKeyLockKey + ")", cancellationToken);
+        }
+
+        var oneSigns = await db.SigningKeys.AnyAsync(
+            k => k.ActivatesAt <= at && (k.RetiresAt == null || k.RetiresAt > at) && (k.ExpiresAt == null || k.ExpiresAt > at),
+            cancellationToken);
+        if (oneSigns)
+        {
+            return false;
+        }
+
+        db.SigningKeys.Add(ToRow(key));
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
     }
 
     public async Task RetireAsync(string keyId, DateTimeOffset retiresAt, DateTimeOffset expiresAt, CancellationToken cancellationToken)
@@ -53,6 +76,18 @@ internal sealed class EfSigningKeyStore(IDbContextFactory<GatehouseDbContext> co
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         return await db.SigningKeys.Where(k => k.ExpiresAt != null && k.ExpiresAt <= cutoff).ExecuteDeleteAsync(cancellationToken);
     }
+
+    private static SigningKeyRow ToRow(SigningKeyRecord key) => new()
+    {
+        Kid = key.KeyId,
+        Algorithm = key.Algorithm,
+        PublicJwk = key.PublicJwk,
+        SealedPrivateKey = key.SealedPrivateKey,
+        CreatedAt = StoredTime.Normalize(key.CreatedAt),
+        ActivatesAt = StoredTime.Normalize(key.ActivatesAt),
+        RetiresAt = StoredTime.Normalize(key.RetiresAt),
+        ExpiresAt = StoredTime.Normalize(key.ExpiresAt),
+    };
 
     private static SigningKeyRecord ToRecord(SigningKeyRow row) =>
         new(row.Kid, row.Algorithm, row.PublicJwk, row.SealedPrivateKey, row.CreatedAt, row.ActivatesAt, row.RetiresAt, row.ExpiresAt);
