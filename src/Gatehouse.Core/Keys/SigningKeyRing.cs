@@ -119,7 +119,7 @@ public sealed partial class SigningKeyRing : IDisposable
     }
 
     /// <summary>Starts a rotation now: a new key is published and signs after <see cref="KeyOptions.PublishAhead"/>.</summary>
-    public async Task<SigningKeyRecord> RotateAsync(CancellationToken cancellationToken) => (await CreateKeyAsync(activateImmediately: false, cancellationToken))!;
+    public async Task<SigningKeyRecord> RotateAsync(CancellationToken cancellationToken) => (await CreateKeyAsync(activateImmediately: false, unlessOneSigns: false, cancellationToken))!;
 
     /// <summary>Re-reads the store, rotates when the signing key is due, and deletes expired keys. Run periodically.</summary>
     public async Task MaintainAsync(CancellationToken cancellationToken)
@@ -135,7 +135,7 @@ public sealed partial class SigningKeyRing : IDisposable
         }
         else if (!pending && signing.Record.ActivatesAt + options.RotationPeriod <= now + options.PublishAhead)
         {
-            await CreateKeyAsync(activateImmediately: false, cancellationToken);
+            await CreateKeyAsync(activateImmediately: false, unlessOneSigns: false, cancellationToken);
         }
 
         if (await _store.DeleteExpiredAsync(now, cancellationToken) > 0)
@@ -152,15 +152,15 @@ public sealed partial class SigningKeyRing : IDisposable
     /// </summary>
     private async Task EnsureSigningKeyAsync(CancellationToken cancellationToken)
     {
-        if (await CreateKeyAsync(activateImmediately: true, cancellationToken, unlessOneSigns: true) is null
+        if (await CreateKeyAsync(activateImmediately: true, unlessOneSigns: true, cancellationToken) is null
             && FindSigningKey(_keys, _time.GetUtcNow()) is null)
         {
-            await CreateKeyAsync(activateImmediately: true, cancellationToken);
+            await CreateKeyAsync(activateImmediately: true, unlessOneSigns: false, cancellationToken);
         }
     }
 
     /// <summary>A new key, which every key still signing hands over to; null when <paramref name="unlessOneSigns"/> and a stored key already signs (the ring is then reloaded).</summary>
-    private async Task<SigningKeyRecord?> CreateKeyAsync(bool activateImmediately, CancellationToken cancellationToken, bool unlessOneSigns = false)
+    private async Task<SigningKeyRecord?> CreateKeyAsync(bool activateImmediately, bool unlessOneSigns, CancellationToken cancellationToken)
     {
         await _writeLock.WaitAsync(cancellationToken);
         try

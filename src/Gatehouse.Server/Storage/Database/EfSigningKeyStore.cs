@@ -6,6 +6,9 @@ namespace Gatehouse.Server.Storage.Database;
 /// <summary>Signing keys in the database; every instance of a deployment reads the same ring.</summary>
 internal sealed class EfSigningKeyStore(IDbContextFactory<GatehouseDbContext> contexts, TimeProvider time) : ISigningKeyStore
 {
+    /// <summary>An arbitrary, fixed advisory-lock key: "Gatehouse's first signing key".</summary>
+    private const string FirstKeyLockKey = "4747010102";
+
     public async Task<IReadOnlyList<SigningKeyRecord>> ListAsync(CancellationToken cancellationToken)
     {
         var now = StoredTime.Normalize(time.GetUtcNow());
@@ -18,9 +21,6 @@ internal sealed class EfSigningKeyStore(IDbContextFactory<GatehouseDbContext> co
             .ToListAsync(cancellationToken);
         return rows.ConvertAll(ToRecord);
     }
-
-    /// <summary>An arbitrary, fixed advisory-lock key: "Gatehouse's first signing key".</summary>
-    private const string FirstKeyLockKey = "4747010102";
 
     public async Task AddAsync(SigningKeyRecord key, CancellationToken cancellationToken)
     {
