@@ -89,4 +89,7 @@ internal sealed class SocialProviderException : Exception
 
     /// <summary>The provider's own error code (OAuth <c>error</c>, Slack's <c>error</c>, Naver's <c>resultcode</c>…), if it sent one.</summary>
     public string? ProviderError { get; }
+
+    /// <summary>When the provider may be called again: set while its host's circuit is open (<c>Retry-After</c>).</summary>
+    public TimeSpan? RetryAfter { get; init; }
 }

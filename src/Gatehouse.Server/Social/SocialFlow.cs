@@ -177,7 +177,7 @@ internal sealed class SocialFlow
     }
 
     private static Failure ProviderFailure(SocialProviderException e) =>
-        new(e.Error, e.Message) { ProviderError = e.ProviderError is null ? null : Clip(e.ProviderError) };
+        new(e.Error, e.Message) { ProviderError = e.ProviderError is null ? null : Clip(e.ProviderError), RetryAfter = e.RetryAfter };
 
     private static Failure InvalidState(string description) => new(SocialErrors.InvalidState, description);
 

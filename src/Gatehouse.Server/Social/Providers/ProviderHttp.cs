@@ -92,7 +92,10 @@ internal sealed class ProviderHttp(IHttpClientFactory clients, IOptions<SocialOp
         catch (BrokenCircuitException e)
         {
             var again = e.RetryAfter is { } wait ? $" for another {Math.Max(1, Math.Ceiling(wait.TotalSeconds)):0} s" : " for a while";
-            throw new SocialProviderException(SocialErrors.ProviderError, $"{provider}: the {step} endpoint's host failed too often lately; Gatehouse does not call it{again} (Gatehouse:Social:CircuitBreaker).", null, e);
+            throw new SocialProviderException(SocialErrors.ProviderError, $"{provider}: the {step} endpoint's host failed too often lately; Gatehouse does not call it{again} (Gatehouse:Social:CircuitBreaker).", null, e)
+            {
+                RetryAfter = e.RetryAfter,
+            };
         }
         catch (Exception e) when (e is OperationCanceledException or TimeoutRejectedException)
         {

@@ -124,3 +124,10 @@ public sealed class RequiredFieldsSocialFlowFixture() : SocialFlowFixture(s =>
 
 /// <summary>LinkByVerifiedEmail switched on.</summary>
 public sealed class LinkByEmailSocialFlowFixture() : SocialFlowFixture(s => s["Gatehouse:Social:LinkByVerifiedEmail"] = "true");
+
+/// <summary>A circuit that opens when half of at least two calls to a provider host failed, for 30 s.</summary>
+public sealed class ProviderCircuitSocialFlowFixture() : SocialFlowFixture(s =>
+{
+    s["Gatehouse:Social:CircuitBreaker:MinimumThroughput"] = "2";
+    s["Gatehouse:Social:CircuitBreaker:BreakDuration"] = "00:00:30";
+});
