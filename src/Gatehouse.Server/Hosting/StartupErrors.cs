@@ -86,6 +86,10 @@ internal static class StartupErrors
         // The configuration binder: "Failed to convert configuration value 'x' at 'Section:Key' to type 'T'." Only typed
         // values (times, numbers, switches) fail to convert, so the value it quotes is never a secret.
         InvalidOperationException binder when binder.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) => binder.Message,
+
+        // The logging filter's configuration: "Configuration value 'Loud' is not supported.", without the key.
+        InvalidOperationException level when level.Message.StartsWith("Configuration value '", StringComparison.Ordinal) && level.Message.EndsWith("' is not supported.", StringComparison.Ordinal) =>
+            level.Message + " Log levels (Logging:LogLevel:*) are Trace, Debug, Information, Warning, Error, Critical and None.",
         _ => null,
     };
 }

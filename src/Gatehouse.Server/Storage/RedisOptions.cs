@@ -76,8 +76,11 @@ public sealed class RedisOptions
     {
         try
         {
-            _ = ConfigurationOptions.Parse(ConnectionString!);
-            return null;
+            // StackExchange.Redis skips what it cannot read as an endpoint ("127.0.0.1:6379x"), and refuses a
+            // configuration without one only when it connects: at start-up, as an unhandled exception.
+            return ConfigurationOptions.Parse(ConnectionString!).EndPoints.Count == 0
+                ? "it names no server (host:port, e.g. redis:6379)."
+                : null;
         }
         catch (ArgumentException e)
         {

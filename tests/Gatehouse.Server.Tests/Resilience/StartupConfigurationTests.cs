@@ -19,11 +19,22 @@ public sealed class StartupConfigurationTests : IDisposable
     [InlineData("Gatehouse__Database__Provider", "mysql", "Gatehouse:Database:Provider must be 'sqlite' or 'postgres'")]
     [InlineData("Gatehouse__Database__StartupTimeout", "-00:00:01", "Gatehouse:Database:StartupTimeout must be between 00:00:00 and 00:10:00")]
     [InlineData("Gatehouse__Admin__ApiKey_FILE", "/nonexistent/admin-key", "Configuration key 'Gatehouse:Admin:ApiKey_FILE' names the file '/nonexistent/admin-key', which cannot be read")]
+    [InlineData("Logging__LogLevel__Default", "Loud", "Configuration value 'Loud' is not supported. Log levels (Logging:LogLevel:*) are")]
     public async Task A_bad_setting_stops_the_start_with_one_line_naming_it(string variable, string value, string expected)
     {
         var logs = await StartExpectingExitAsync(2, new() { [variable] = value });
 
         Assert.Contains(expected, logs, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", logs, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_data));
+    }
+
+    [Fact]
+    public async Task A_redis_configuration_without_a_server_stops_the_start_with_one_line()
+    {
+        var logs = await StartExpectingExitAsync(2, new() { ["Gatehouse__Sessions__Store"] = "redis", ["ConnectionStrings__Redis"] = "127.0.0.1:63791x" });
+
+        Assert.Contains("ConnectionStrings:Redis is not a valid StackExchange.Redis configuration: it names no server", logs, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", logs, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFileSystemEntries(_data));
     }
