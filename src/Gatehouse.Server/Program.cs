@@ -18,7 +18,7 @@ var app = builder.Build();
 
 // The addresses to listen on and every options validator now, before the database or the key ring is touched: a bad
 // setting leaves nothing behind.
-StartupErrors.ValidateListenAddresses(app.Configuration);
+StartupErrors.ValidateListenAddresses(app.Configuration, app.Environment.ContentRootPath);
 StartupErrors.ValidateConfiguration(app.Services);
 await app.InitializeGatehouseAsync();
 app.UseGatehouse();

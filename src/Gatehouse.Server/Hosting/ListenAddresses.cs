@@ -10,14 +10,18 @@ namespace Gatehouse.Server.Hosting;
 /// part of the host name, and any host that is neither an IP address nor <c>localhost</c> as every interface:
 /// <c>http://127.0.0.1:5O80</c> would put the server, admin API included, on port 80 of every network the machine has.
 /// Such addresses, and the ones Kestrel would refuse only after the database and the key ring were set up (another
-/// scheme, a path, a port beyond 65535), stop the start with one line naming the address.
+/// scheme, a path, a port beyond 65535), stop the start with one line naming the address. So do the endpoints of
+/// Kestrel's own section (<c>Kestrel:Endpoints:*:Url</c>), and certificate files it is given that do not exist.
 /// </summary>
 internal static class ListenAddresses
 {
     public const string UrlsKey = "urls";
 
-    /// <summary>Every problem found, one sentence each naming the address; empty when Kestrel can listen where it is told.</summary>
-    public static IReadOnlyList<string> Validate(IConfiguration configuration)
+    /// <summary>
+    /// Every problem found, one sentence each naming the address or the key; empty when Kestrel can listen where it is
+    /// told. Relative certificate paths are read against <paramref name="contentRoot"/>, as Kestrel reads them.
+    /// </summary>
+    public static IReadOnlyList<string> Validate(IConfiguration configuration, string contentRoot)
     {
         var problems = new List<string>();
         foreach (var address in Split(configuration[UrlsKey]))
@@ -25,6 +29,29 @@ internal static class ListenAddresses
             if (Check(address) is { } problem)
             {
                 problems.Add($"Urls: '{address}' {problem}");
+            }
+        }
+
+        var kestrel = configuration.GetSection("Kestrel");
+        foreach (var endpoint in kestrel.GetSection("Endpoints").GetChildren())
+        {
+            if (endpoint["Url"] is { Length: > 0 } url && Check(url) is { } problem)
+            {
+                problems.Add($"{endpoint.Path}:Url: '{url}' {problem}");
+            }
+        }
+
+        // Kestrel reads these files only when it binds, after the start-up work, and a missing one was a stack trace.
+        var certificates = kestrel.GetSection("Certificates").GetChildren()
+            .Concat(kestrel.GetSection("Endpoints").GetChildren().Select(e => e.GetSection("Certificate")));
+        foreach (var certificate in certificates)
+        {
+            foreach (var file in (string[])["Path", "KeyPath"])
+            {
+                if (certificate[file] is { Length: > 0 } path && !File.Exists(Path.Combine(contentRoot, path)))
+                {
+                    problems.Add($"{certificate.Path}:{file} names '{path}', which is not a file Gatehouse can see.");
+                }
             }
         }
 

@@ -17,12 +17,13 @@ internal static class StartupErrors
     private const string HttpsWithoutCertificate = "Unable to configure HTTPS endpoint.";
 
     /// <summary>
-    /// Checks where Kestrel is told to listen (<see cref="ListenAddresses"/>) before anything is read or written: Kestrel
-    /// itself would read some mistakes as another address, and refuse others only after the start-up work.
+    /// Checks where Kestrel is told to listen, and its certificate files (<see cref="ListenAddresses"/>), before anything
+    /// is read or written: Kestrel itself would read some mistakes as another address, and refuse others only after the
+    /// start-up work.
     /// </summary>
-    public static void ValidateListenAddresses(IConfiguration configuration)
+    public static void ValidateListenAddresses(IConfiguration configuration, string contentRoot)
     {
-        var problems = ListenAddresses.Validate(configuration);
+        var problems = ListenAddresses.Validate(configuration, contentRoot);
         if (problems.Count > 0)
         {
             throw new ConfigurationException(string.Join(" ", problems), null);

@@ -24,7 +24,7 @@ public sealed class ListenAddressesTests
     [InlineData("http://unix:/run/gatehouse/gatehouse.sock")]
     [InlineData(" http://127.0.0.1:5080 ; http://[::1]:5080 ")]
     public void An_address_kestrel_reads_as_written_passes(string urls) =>
-        Assert.Empty(ListenAddresses.Validate(Settings(urls: urls)));
+        Assert.Empty(ListenAddresses.Validate(Settings(urls: urls), AppContext.BaseDirectory));
 
     [Theory]
     [InlineData("http://127.0.0.1:5O80", "Urls: 'http://127.0.0.1:5O80' has the port '5O80', which is not a number; Kestrel would listen on port 80 of every interface.")]
@@ -40,7 +40,7 @@ public sealed class ListenAddressesTests
     [InlineData("http://", "Urls: 'http://' is not an address such as http://127.0.0.1:5080.")]
     public void An_address_kestrel_would_read_otherwise_or_refuse_is_named(string urls, string expected)
     {
-        var problem = Assert.Single(ListenAddresses.Validate(Settings(urls: urls)));
+        var problem = Assert.Single(ListenAddresses.Validate(Settings(urls: urls), AppContext.BaseDirectory));
 
         Assert.StartsWith(expected, problem, StringComparison.Ordinal);
     }
@@ -48,7 +48,7 @@ public sealed class ListenAddressesTests
     [Fact]
     public void Each_bad_address_of_a_list_is_named()
     {
-        var problems = ListenAddresses.Validate(Settings(urls: "http://127.0.0.1:5080;http://127.0.0.1:x;ftp://[::1]:21"));
+        var problems = ListenAddresses.Validate(Settings(urls: "http://127.0.0.1:5080;http://127.0.0.1:x;ftp://[::1]:21"), AppContext.BaseDirectory);
 
         Assert.Collection(
             problems,
@@ -64,7 +64,7 @@ public sealed class ListenAddressesTests
     [InlineData("-1", "HTTP_PORTS: '-1' is not a port number (0-65535).")]
     public void Http_ports_must_be_port_numbers(string ports, string? expected)
     {
-        var problems = ListenAddresses.Validate(Settings(httpPorts: ports));
+        var problems = ListenAddresses.Validate(Settings(httpPorts: ports), AppContext.BaseDirectory);
 
         if (expected is null)
         {
@@ -75,6 +75,47 @@ public sealed class ListenAddressesTests
             Assert.Equal(expected, Assert.Single(problems));
         }
     }
+
+    [Fact]
+    public void A_kestrel_endpoint_is_checked_like_urls()
+    {
+        var problems = Validate(new() { ["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:5O80", ["Kestrel:Endpoints:Local:Url"] = "http://127.0.0.1:5080" });
+
+        Assert.StartsWith("Kestrel:Endpoints:Http:Url: 'http://127.0.0.1:5O80' has the port '5O80'", Assert.Single(problems), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Certificate_files_must_exist_relative_paths_read_against_the_content_root()
+    {
+        var root = Directory.CreateTempSubdirectory("gatehouse-certs-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(root, "cert.pem"), "not read here");
+            var problems = Validate(
+                new()
+                {
+                    ["Kestrel:Certificates:Default:Path"] = "cert.pem",
+                    ["Kestrel:Certificates:Default:KeyPath"] = "/nonexistent/key.pem",
+                    ["Kestrel:Endpoints:Https:Certificate:Path"] = Path.Combine(root, "cert.pem"),
+                    ["Kestrel:Endpoints:Other:Certificate:Path"] = "missing.pem",
+                },
+                root);
+
+            Assert.Equal(
+                [
+                    "Kestrel:Certificates:Default:KeyPath names '/nonexistent/key.pem', which is not a file Gatehouse can see.",
+                    "Kestrel:Endpoints:Other:Certificate:Path names 'missing.pem', which is not a file Gatehouse can see.",
+                ],
+                problems);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static IReadOnlyList<string> Validate(Dictionary<string, string?> settings, string? contentRoot = null) =>
+        ListenAddresses.Validate(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), contentRoot ?? AppContext.BaseDirectory);
 
     private static IConfiguration Settings(string? urls = null, string? httpPorts = null) =>
         new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["urls"] = urls, ["http_ports"] = httpPorts }).Build();

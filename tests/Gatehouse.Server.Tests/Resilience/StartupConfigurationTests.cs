@@ -95,6 +95,16 @@ public sealed class StartupConfigurationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_certificate_file_that_does_not_exist_stops_the_start_with_one_line_naming_it()
+    {
+        var logs = await StartExpectingExitAsync(2, new() { ["Kestrel__Certificates__Default__Path"] = "/nonexistent/gatehouse.pem" });
+
+        Assert.Contains("Gatehouse cannot start: Kestrel:Certificates:Default:Path names '/nonexistent/gatehouse.pem', which is not a file Gatehouse can see.", logs, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", logs, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_data));
+    }
+
+    [Fact]
     public async Task An_https_address_without_a_certificate_stops_the_start_with_one_line()
     {
         var port = TestEnvironment.FreeTcpPort();
