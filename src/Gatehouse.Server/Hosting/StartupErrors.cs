@@ -61,12 +61,6 @@ internal static class StartupErrors
 
             // Kestrel: "Failed to bind to address http://127.0.0.1:5080: address already in use."
             IOException { InnerException: AddressInUseException } taken => (taken.Message + " Another process listens there; choose another with --urls.", UnavailableExitCode),
-
-            // Kestrel, for an https address without a certificate: "Unable to configure HTTPS endpoint. No server
-            // certificate was specified, and the default developer certificate could not be found or is out of date."
-            // and two lines on developer certificates, which a server has no use for.
-            InvalidOperationException https when https.Message.StartsWith(HttpsWithoutCertificate, StringComparison.Ordinal) =>
-                (https.Message.Split('\n')[0].TrimEnd() + " Give Kestrel a certificate (Kestrel:Certificates:Default:Path, with :KeyPath or :Password), or end TLS at a proxy and listen on http.", ConfigurationExitCode),
             _ => (Describe(error), ConfigurationExitCode),
         };
         if (message is not null)
@@ -91,9 +85,15 @@ internal static class StartupErrors
         // The logging filter's configuration: "Configuration value 'Loud' is not supported.", without the key.
         InvalidOperationException level when level.Message.StartsWith("Configuration value '", StringComparison.Ordinal) && level.Message.EndsWith("' is not supported.", StringComparison.Ordinal) =>
             level.Message + " Log levels (Logging:LogLevel:*) are Trace, Debug, Information, Warning, Error, Critical and None.",
+
+        // Kestrel, for an https address without a certificate: "Unable to configure HTTPS endpoint. No server
+        // certificate was specified, and the default developer certificate could not be found or is out of date."
+        // and two lines on developer certificates, which a server has no use for.
+        InvalidOperationException https when https.Message.StartsWith(HttpsWithoutCertificate, StringComparison.Ordinal) =>
+            https.Message.Split('\n')[0].TrimEnd() + " Give Kestrel a certificate (Kestrel:Certificates:Default:Path, with :KeyPath or :Password), or end TLS at a proxy and listen on http.",
         _ => null,
     };
 }
 
-/// <summary>A setting Gatehouse itself found unusable while reading its configuration (a secret file it cannot read, a master key path).</summary>
+/// <summary>A setting Gatehouse itself found unusable while reading its configuration (a secret file it cannot read, a master key path, an address to listen on).</summary>
 internal sealed class ConfigurationException(string message, Exception? innerException) : InvalidOperationException(message, innerException);
