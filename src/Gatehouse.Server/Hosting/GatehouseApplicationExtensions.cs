@@ -29,6 +29,7 @@ public static class GatehouseApplicationExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseJsonCharsetNormalization();
         var demo = Path.Combine(AppContext.BaseDirectory, "demo");
         if (app.Environment.IsDevelopment() && Directory.Exists(demo))
         {

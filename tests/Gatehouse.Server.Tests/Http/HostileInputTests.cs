@@ -100,6 +100,81 @@ public sealed class HostileInputTests : IClassFixture<GatehouseFixture>
         await AssertStillServingAsync();
     }
 
+    public static TheoryData<string> UndecodableJsonCharsets() => new()
+    {
+        "application/json; charset=\"utf-8\"",
+        "application/json; charset=nope",
+        "application/json; charset=\"nope\"",
+        "application/json; charset=",
+        "application/json; charset=UTF8",
+        "application/json; charset=utf-7",
+        "application/problem+json; charset=nope",
+    };
+
+    /// <summary>
+    /// RFC 8259 defines no charset for JSON. Each of these was a 500: ASP.NET Core's JSON reading hands the name to
+    /// Encoding.GetEncoding as written, the quotes of a quoted "utf-8" included. Now the body is read as UTF-8 and the
+    /// whole session works as with plain application/json; the nickname's "ë" shows that it was decoded as UTF-8.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(UndecodableJsonCharsets))]
+    public async Task A_JSON_charset_that_cannot_be_decoded_is_read_as_UTF_8(string contentType)
+    {
+        using var client = _fixture.Factory.CreateApiClient();
+        var email = NewEmail("charset");
+        using var signup = await PostRawAsync(client, HttpMethod.Post, "/auth/signup", contentType, Encoding.UTF8.GetBytes($$"""{"email":"{{email}}","password":"{{Password}}","nickname":"Zoë","refreshTokenDelivery":"body"}"""));
+        await AssertTokenResponseAsync(signup, HttpStatusCode.Created, refreshTokenInBody: true);
+
+        using var login = await PostRawAsync(client, HttpMethod.Post, "/auth/login", contentType, Encoding.UTF8.GetBytes($$"""{"provider":"password","email":"{{email}}","password":"{{Password}}","refreshTokenDelivery":"body"}"""));
+        var tokens = await AssertTokenResponseAsync(login, HttpStatusCode.OK, refreshTokenInBody: true);
+        var accessToken = tokens.GetProperty("accessToken").GetString()!;
+
+        using var refresh = await PostRawAsync(client, HttpMethod.Post, "/auth/token", contentType, Encoding.UTF8.GetBytes($$"""{"refreshToken":"{{tokens.GetProperty("refreshToken").GetString()}}"}"""));
+        var refreshed = await AssertTokenResponseAsync(refresh, HttpStatusCode.OK, refreshTokenInBody: true);
+
+        using var garbage = await PostRawAsync(client, HttpMethod.Post, "/auth/token", contentType, Encoding.UTF8.GetBytes($$"""{"refreshToken":"{{RandomRefreshShapedToken()}}"}"""));
+        await AssertProblemAsync(garbage, HttpStatusCode.Unauthorized, "invalid_grant");
+
+        using var rename = await PostRawAsync(client, HttpMethod.Patch, "/members/me", contentType, Encoding.UTF8.GetBytes("""{"nickname":"Zoë Ü"}"""), accessToken);
+        Assert.True(rename.StatusCode == HttpStatusCode.OK, $"PATCH /members/me: {(int)rename.StatusCode} {Truncate(await rename.Content.ReadAsStringAsync(Ct))}");
+        Assert.Equal("Zoë Ü", (await ReadJsonAsync(rename)).GetProperty("nickname").GetString());
+
+        using var logout = await PostRawAsync(client, HttpMethod.Post, "/auth/logout", contentType, Encoding.UTF8.GetBytes($$"""{"refreshToken":"{{refreshed.GetProperty("refreshToken").GetString()}}"}"""));
+        Assert.Equal(HttpStatusCode.NoContent, logout.StatusCode);
+
+        // A body that is not UTF-8 under such a charset is what it is: not JSON, a 400.
+        using var latin1 = await PostRawAsync(client, HttpMethod.Post, "/auth/login", contentType, Encoding.Latin1.GetBytes($$"""{"provider":"password","email":"{{email}}","password":"Zoë"}"""));
+        await AssertProblemAsync(latin1, HttpStatusCode.BadRequest, "validation_failed");
+        await AssertStillServingAsync();
+    }
+
+    /// <summary>A charset .NET decodes is still honoured, quoted or not: the body is transcoded, as before.</summary>
+    [Theory]
+    [InlineData("application/json; charset=utf-16")]
+    [InlineData("application/json; charset=\"UTF-16\"")]
+    public async Task A_JSON_charset_that_can_be_decoded_is_honoured(string contentType)
+    {
+        using var client = _fixture.Factory.CreateApiClient();
+        var email = NewEmail("utf16");
+        using var signup = await PostRawAsync(client, HttpMethod.Post, "/auth/signup", contentType, Encoding.Unicode.GetBytes($$"""{"email":"{{email}}","password":"{{Password}}","nickname":"Zoë","refreshTokenDelivery":"body"}"""));
+        var tokens = await AssertTokenResponseAsync(signup, HttpStatusCode.Created, refreshTokenInBody: true);
+
+        using var me = await SendBearerAsync(client, HttpMethod.Get, "/members/me", tokens.GetProperty("accessToken").GetString()!);
+        Assert.Equal("Zoë", (await ReadJsonAsync(me)).GetProperty("nickname").GetString());
+    }
+
+    private static async Task<HttpResponseMessage> PostRawAsync(HttpClient client, HttpMethod method, string path, string contentType, byte[] body, string? accessToken = null)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = new ByteArrayContent(body) };
+        Assert.True(request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType));
+        if (accessToken is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        }
+
+        return await client.SendAsync(request, Ct);
+    }
+
     [Fact]
     public async Task A_1_MB_JSON_body_never_causes_a_500()
     {
