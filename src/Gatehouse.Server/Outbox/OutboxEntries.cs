@@ -21,6 +21,8 @@ internal static class OutboxKinds
 
     /// <summary>A provider said its user left: unlink, or withdraw (target: the provider; payload: <see cref="ProviderDeprovision"/>).</summary>
     public const string Deprovision = "provider.deprovision";
+
+    public static bool IsValid(string? kind) => kind is Webhook or RevokeSessions or RevokeProvider or Deprovision;
 }
 
 internal static class OutboxStatus

@@ -48,6 +48,31 @@ public sealed class AdminTests : IClassFixture<GatehouseFixture>
         await AssertValidationProblemAsync(missing, "email");
     }
 
+    /// <summary>
+    /// The outbox listing's filters name what exists: a misspelt kind was an empty list, and a NUL in it was a 503
+    /// "backing store unavailable" on PostgreSQL (whose text refuses NUL). Each is 400 naming the parameter.
+    /// </summary>
+    [Theory]
+    [InlineData("/admin/outbox/entries?kind=webhooks", "kind")]
+    [InlineData("/admin/outbox/entries?kind=%00", "kind")]
+    [InlineData("/admin/outbox/entries?kind=webhook%00", "kind")]
+    [InlineData("/admin/outbox/entries?status=%00", "status")]
+    [InlineData("/admin/webhooks/deliveries?status=dead%00", "status")]
+    public async Task An_outbox_filter_that_names_nothing_is_400(string path, string field)
+    {
+        using var admin = _factory.CreateAdminClient();
+
+        using var response = await admin.GetAsync(new Uri(path, UriKind.Relative), Ct);
+
+        await AssertValidationProblemAsync(response, field);
+        foreach (var kind in new[] { "webhook", "sessions.revoke", "provider.revoke", "provider.deprovision" })
+        {
+            using var listed = await admin.GetAsync(new Uri("/admin/outbox/entries?kind=" + kind, UriKind.Relative), Ct);
+            Assert.Equal(HttpStatusCode.OK, listed.StatusCode);
+            Assert.Equal(System.Text.Json.JsonValueKind.Array, (await ReadJsonAsync(listed)).ValueKind);
+        }
+    }
+
     [Fact]
     public async Task Without_credentials_the_admin_api_is_401_with_a_challenge()
     {

@@ -55,6 +55,13 @@ internal static class OutboxAdminEndpoints
             return Problems.From(Failure.Validation("status", "status is pending, done or dead."), context);
         }
 
+        // Checked like the status, so that a misspelt kind is not an empty list, and a NUL, which PostgreSQL's text
+        // refuses (22021), is not a database failure.
+        if (kind is not null && !OutboxKinds.IsValid(kind))
+        {
+            return Problems.From(Failure.Validation("kind", $"kind is {OutboxKinds.Webhook}, {OutboxKinds.RevokeSessions}, {OutboxKinds.RevokeProvider} or {OutboxKinds.Deprovision}."), context);
+        }
+
         if (limit is < 1 or > MaxLimit)
         {
             return Problems.From(Failure.Validation("limit", $"limit is between 1 and {MaxLimit}."), context);
