@@ -110,6 +110,13 @@ internal static class ListenAddresses
             return $"has the port '{port}', which is not a number; Kestrel would listen on port {parsed.Port.ToString(CultureInfo.InvariantCulture)} of every interface.";
         }
 
+        // Without brackets an IPv6 address and a port cannot be told apart (RFC 3986 §3.2.2 requires the brackets):
+        // Kestrel read http://::1:beef as the address ::1:beef on port 80.
+        if (!host.StartsWith('[') && host.Contains(':', StringComparison.Ordinal))
+        {
+            return $"names the IPv6 address '{host}' without brackets, so its port cannot be told from the address. Write it in brackets, followed by the port: http://[::1]:5080.";
+        }
+
         var literal = host.StartsWith('[') && host.EndsWith(']') ? host[1..^1] : host;
         if (!IPAddress.TryParse(literal, out _))
         {
@@ -129,7 +136,7 @@ internal static class ListenAddresses
             return closing > 0 && colon > closing ? host[(colon + 1)..] : null;
         }
 
-        // More than one colon is an IPv6 address written without brackets, which Kestrel reads as such.
+        // More than one colon is an IPv6 address written without brackets, refused on its own (Check).
         return colon >= 0 && host.IndexOf(':') == colon ? host[(colon + 1)..] : null;
     }
 

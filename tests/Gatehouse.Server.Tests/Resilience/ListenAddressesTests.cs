@@ -38,6 +38,10 @@ public sealed class ListenAddressesTests
     [InlineData("http://127.0.0.1:-1", "Urls: 'http://127.0.0.1:-1' has the port -1, beyond 0-65535.")]
     [InlineData("127.0.0.1:5080", "Urls: '127.0.0.1:5080' is not an address such as http://127.0.0.1:5080.")]
     [InlineData("http://", "Urls: 'http://' is not an address such as http://127.0.0.1:5080.")]
+    [InlineData("http://::1:beef", "Urls: 'http://::1:beef' names the IPv6 address '::1:beef' without brackets, so its port cannot be told from the address. Write it in brackets, followed by the port: http://[::1]:5080.")]
+    [InlineData("http://::1:5080", "Urls: 'http://::1:5080' names the IPv6 address '::1' without brackets")]
+    [InlineData("http://:::5080", "Urls: 'http://:::5080' names the IPv6 address '::' without brackets")]
+    [InlineData("http://fe80::1:5080", "Urls: 'http://fe80::1:5080' names the IPv6 address 'fe80::1' without brackets")]
     public void An_address_kestrel_would_read_otherwise_or_refuse_is_named(string urls, string expected)
     {
         var problem = Assert.Single(ListenAddresses.Validate(Settings(urls: urls), AppContext.BaseDirectory));
