@@ -43,9 +43,10 @@ public sealed class KeyOptions
             yield return $"{Section}:MasterKeyPath must be set when {Section}:MasterKey is not.";
         }
 
-        if (RotationPeriod < TimeSpan.FromMinutes(1))
+        // The ring adds the rotation period to a key's activation time: past DateTime's range that threw at every refresh.
+        if (RotationPeriod < TimeSpan.FromMinutes(1) || RotationPeriod > TimeSpan.FromDays(3650))
         {
-            yield return $"{Section}:RotationPeriod must be at least 00:01:00.";
+            yield return $"{Section}:RotationPeriod must be between 00:01:00 and 3650.00:00:00 (10 years); it is {RotationPeriod}.";
         }
 
         if (PublishAhead < TimeSpan.Zero || PublishAhead >= RotationPeriod)
@@ -53,9 +54,11 @@ public sealed class KeyOptions
             yield return $"{Section}:PublishAhead must be between 00:00:00 and RotationPeriod.";
         }
 
-        if (RefreshInterval < TimeSpan.FromSeconds(1))
+        // Beyond Task.Delay's range (about 49 days) every wait threw at once, and the maintenance loop logged a warning
+        // as fast as it could.
+        if (RefreshInterval < TimeSpan.FromSeconds(1) || RefreshInterval > TimeSpan.FromDays(1))
         {
-            yield return $"{Section}:RefreshInterval must be at least 00:00:01.";
+            yield return $"{Section}:RefreshInterval must be between 00:00:01 and 1.00:00:00; it is {RefreshInterval}.";
         }
     }
 }

@@ -12,6 +12,11 @@ public sealed class PasswordOptions
 
     public int MemoryKiB { get; set; } = 19 * 1024;
 
+    /// <summary>The largest <see cref="MemoryKiB"/> whose size in bytes is still an <see cref="int"/>, as libsodium's binding takes it.</summary>
+    public const int MaxMemoryKiB = int.MaxValue / 1024;
+
+    public const int MaxIterations = 100;
+
     public int Iterations { get; set; } = 2;
 
     /// <summary>Hashes that may run at once (each holds <see cref="MemoryKiB"/>); 0 means the number of cores.</summary>
@@ -35,14 +40,17 @@ public sealed class PasswordOptions
             yield return $"{Section}:MaxLength must be between MinLength and 4096.";
         }
 
-        if (MemoryKiB < 19 * 1024)
+        // libsodium takes the memory in bytes as an int: from 2 GiB up the hasher could not be made, and every sign-up and
+        // login was a 500.
+        if (MemoryKiB < 19 * 1024 || MemoryKiB > MaxMemoryKiB)
         {
-            yield return $"{Section}:MemoryKiB must be at least 19456 (OWASP's minimum for argon2id).";
+            yield return $"{Section}:MemoryKiB must be between 19456 (OWASP's minimum for argon2id) and {MaxMemoryKiB} (2 GiB); it is {MemoryKiB}.";
         }
 
-        if (Iterations < 2)
+        // Each pass costs what the first does (about 15 ms at 19 MiB): 100 passes is a login of seconds already.
+        if (Iterations is < 2 or > MaxIterations)
         {
-            yield return $"{Section}:Iterations must be at least 2.";
+            yield return $"{Section}:Iterations must be between 2 and {MaxIterations}; it is {Iterations}.";
         }
 
         if (MaxConcurrentHashes < 0)

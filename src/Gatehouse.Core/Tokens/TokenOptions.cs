@@ -5,6 +5,9 @@ public sealed class TokenOptions
 {
     public const string Section = "Gatehouse:Tokens";
 
+    /// <summary>The longest a session may last (<see cref="RefreshAbsoluteLifetime"/>, and so the idle lifetime too).</summary>
+    public static readonly TimeSpan MaxRefreshLifetime = TimeSpan.FromDays(3650);
+
     /// <summary>The <c>iss</c> of every token and the base of the discovery document; the public URL of Gatehouse.</summary>
     public string Issuer { get; set; } = "http://127.0.0.1:5080";
 
@@ -50,6 +53,13 @@ public sealed class TokenOptions
         if (RefreshAbsoluteLifetime < RefreshIdleLifetime)
         {
             yield return $"{Section}:RefreshAbsoluteLifetime must be at least RefreshIdleLifetime.";
+        }
+
+        // A session's expiry is the login time plus this; beyond some thousands of years that is past DateTime's range,
+        // and every login was a 500.
+        if (RefreshAbsoluteLifetime > MaxRefreshLifetime)
+        {
+            yield return $"{Section}:RefreshAbsoluteLifetime must be at most {MaxRefreshLifetime} (10 years); it is {RefreshAbsoluteLifetime}.";
         }
 
         if (RefreshReuseLeeway < TimeSpan.Zero || RefreshReuseLeeway > TimeSpan.FromMinutes(1))

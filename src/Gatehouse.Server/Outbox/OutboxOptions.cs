@@ -75,9 +75,10 @@ public sealed class OutboxOptions
             yield return $"{Section}:LateRevocationDelay must be between 00:00:01 and 01:00:00 (was {LateRevocationDelay}).";
         }
 
-        if (Retention < TimeSpan.FromMinutes(1))
+        // The sweep deletes what finished before now minus this: past DateTime's range that threw every ten minutes.
+        if (Retention < TimeSpan.FromMinutes(1) || Retention > TimeSpan.FromDays(3650))
         {
-            yield return $"{Section}:Retention must be at least 00:01:00 (was {Retention}).";
+            yield return $"{Section}:Retention must be between 00:01:00 and 3650.00:00:00 (10 years) (was {Retention}).";
         }
 
         if (MaxConcurrency is < 1 or > 256)
