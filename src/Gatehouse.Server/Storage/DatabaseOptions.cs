@@ -66,7 +66,8 @@ public sealed class DatabaseOptions
             yield return $"{ConnectionStringKey} is required when {Section}:Provider is '{Postgres}'.";
         }
 
-        if (!string.IsNullOrWhiteSpace(ConnectionString) && ConnectionStringError() is { } error)
+        // For SQLite an empty one is checked too: "Data Source=" resolves to "" (ResolveSqliteConnectionString).
+        if (ConnectionString is not null && (IsSqlite || !string.IsNullOrWhiteSpace(ConnectionString)) && ConnectionStringError() is { } error)
         {
             yield return $"{ConnectionStringKey} is not a valid {Provider} connection string: {error}";
         }
@@ -105,13 +106,29 @@ public sealed class DatabaseOptions
     // One method per driver, never inlined: a method that names both drivers' types loads both assemblies, and a server
     // on SQLite has no use for Npgsql (nor one on PostgreSQL for Microsoft.Data.Sqlite).
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static string DescribeSqlite(string connectionString) =>
-        "the SQLite database '" + new SqliteConnectionStringBuilder(connectionString).DataSource + "'";
+    private static string DescribeSqlite(string connectionString)
+    {
+        // An empty Data Source is a temporary database and ":memory:" (or Mode=Memory) an in-memory one, each private to
+        // the connection that opened it: the migrations went into one that closed, and the start failed on "no such table".
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        var source = builder.DataSource.Trim();
+        if (source.Length == 0 || source == ":memory:" || builder.Mode == SqliteOpenMode.Memory || source.StartsWith("file::memory:", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ArgumentException("it names no database file (Data Source is empty or in memory), so each connection would see a new, empty database. Name a file, e.g. Data Source=data/gatehouse.db.");
+        }
+
+        return "the SQLite database '" + builder.DataSource + "'";
+    }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static string DescribePostgres(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (string.IsNullOrWhiteSpace(builder.Host))
+        {
+            throw new ArgumentException("it names no server (Host), e.g. Host=db;Database=gatehouse;Username=gatehouse.");
+        }
+
         return $"PostgreSQL at {builder.Host}:{builder.Port}, database '{builder.Database}'";
     }
 }

@@ -76,6 +76,22 @@ public sealed class DatabaseStartupTests : IDisposable
         AssertNoStackTraceNorPassword(server.Logs);
     }
 
+    /// <summary>A TLS-only connection to a server without TLS was an unhandled NpgsqlException and its stack trace.</summary>
+    [Fact]
+    public async Task A_connection_the_driver_refuses_ends_the_start_with_its_reason_on_one_line()
+    {
+        Assert.SkipUnless(TestEnvironment.IsDistributed, "Needs the test PostgreSQL server: runs in the distributed profile.");
+        var tls = new NpgsqlConnectionStringBuilder(TestEnvironment.PostgresConnectionString!) { SslMode = SslMode.Require };
+        await using var server = Start("db-tls", tls.ConnectionString, "00:00:30");
+
+        var exitCode = await server.WaitForExitAsync(TimeSpan.FromSeconds(20), Ct);
+
+        Assert.True(exitCode == 3, $"exit code {exitCode}:{Environment.NewLine}{server.Logs}");
+        Assert.Contains("Gatehouse cannot start: PostgreSQL at ", server.Logs, StringComparison.Ordinal);
+        Assert.Contains("cannot be used: SSL connection requested", server.Logs, StringComparison.Ordinal);
+        AssertNoStackTraceNorPassword(server.Logs);
+    }
+
     [Fact]
     public async Task A_sqlite_file_that_cannot_be_created_ends_the_start_with_one_line_naming_it()
     {

@@ -152,6 +152,8 @@ public sealed class StorageRegistrationTests : IAsyncLifetime
     [InlineData("Gatehouse:Database:Provider", "mysql", "Gatehouse:Database:Provider must be 'sqlite' or 'postgres'")]
     [InlineData("Gatehouse:Database:Provider", "postgres", "ConnectionStrings:Gatehouse is required when Gatehouse:Database:Provider is 'postgres'")]
     [InlineData("ConnectionStrings:Gatehouse", "Data Source=x.db;Flavour=Strawberry", "ConnectionStrings:Gatehouse is not a valid sqlite connection string")]
+    [InlineData("ConnectionStrings:Gatehouse", "Data Source=file::memory:?cache=shared", "ConnectionStrings:Gatehouse is not a valid sqlite connection string: it names no database file")]
+    [InlineData("ConnectionStrings:Gatehouse", "Data Source=x.db;Mode=Memory", "ConnectionStrings:Gatehouse is not a valid sqlite connection string: it names no database file")]
     [InlineData("Gatehouse:Database:CommandTimeout", "00:00:00", "Gatehouse:Database:CommandTimeout must be between")]
     [InlineData("Gatehouse:Sessions:Store", "memcached", "Gatehouse:Sessions:Store must be 'database' or 'redis'")]
     [InlineData("Gatehouse:Sessions:Store", "redis", "ConnectionStrings:Redis is required when Gatehouse:Sessions:Store is 'redis'")]
@@ -168,6 +170,17 @@ public sealed class StorageRegistrationTests : IAsyncLifetime
         });
 
         Assert.Contains(error.Failures, f => f.StartsWith(message, StringComparison.Ordinal));
+    }
+
+    /// <summary>Npgsql took an empty Host, and the start ended in an unhandled ArgumentNullException.</summary>
+    [Fact]
+    public async Task A_postgres_connection_string_without_a_host_fails_with_a_message_naming_the_key()
+    {
+        await using var services = Build(new() { ["Gatehouse:Database:Provider"] = "postgres", ["ConnectionStrings:Gatehouse"] = "Host=;Port=5432;Database=gatehouse" });
+
+        var error = Assert.Throws<OptionsValidationException>(() => StartupErrors.ValidateConfiguration(services));
+
+        Assert.Contains(error.Failures, f => f.StartsWith("ConnectionStrings:Gatehouse is not a valid postgres connection string: it names no server (Host)", StringComparison.Ordinal));
     }
 
     private ServiceProvider Build(Dictionary<string, string?> settings)

@@ -33,7 +33,7 @@ internal static partial class DatabaseStartup
 
             await DatabaseSetup.InitializeAsync(db, options, cancellationToken);
         }
-        catch (Exception e) when (e is not DatabaseUnreachableException && (DatabaseErrors.IsUnavailable(e) || DatabaseErrors.IsRefusedLogin(e) || FolderRefused(options, e)))
+        catch (Exception e) when (e is not DatabaseUnreachableException && (DatabaseErrors.IsUnavailable(e) || DatabaseErrors.IsRefusedLogin(e) || FolderRefused(options, e) || DriverRefused(e)))
         {
             throw new DatabaseUnreachableException($"{options.Describe()} cannot be used: {Reason(e)}", e);
         }
@@ -66,6 +66,24 @@ internal static partial class DatabaseStartup
                 pause = pause * 2 < LongestPause ? pause * 2 : LongestPause;
             }
         }
+    }
+
+    /// <summary>
+    /// Anything else the driver refused while connecting or migrating (PostgreSQL without TLS for <c>SSL Mode=Require</c>,
+    /// a role that may not create tables, a read-only SQLite file): the driver's own words say what to fix, where a stack
+    /// trace said it less plainly.
+    /// </summary>
+    private static bool DriverRefused(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is DbException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>SQLite's folder cannot be created (a read-only or missing mount): the file cannot be opened either.</summary>
