@@ -65,6 +65,11 @@ public static class GatehouseBuilderExtensions
         AddValidatedOptions<Core.Social.SocialAccountOptions>(services, configuration, Core.Social.SocialAccountOptions.Section, o => o.Validate());
         AddValidatedOptions<Social.SocialFlowOptions>(services, configuration, Core.Social.SocialAccountOptions.Section, o => o.Validate());
 
+        // A DefaultReturnTo the flow would refuse as a returnTo was ignored in silence, for the first frontend origin:
+        // "javascript:x", another site, a path (which Uri reads as an absolute file URL on Linux) all passed the start.
+        services.AddSingleton<IValidateOptions<Social.SocialFlowOptions>>(sp =>
+            new OptionsValidator<Social.SocialFlowOptions>(o => DefaultReturnToErrors(o, sp.GetRequiredService<IOptions<FrontendOptions>>().Value)));
+
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => MasterKeyLoader.Load(sp.GetRequiredService<IOptions<KeyOptions>>().Value, builder.Environment.ContentRootPath));
         services.AddSingleton<GatehouseMetrics>();
@@ -214,6 +219,15 @@ public static class GatehouseBuilderExtensions
     {
         services.AddOptions<T>().Bind(configuration.GetSection(section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<T>>(new OptionsValidator<T>(validate));
+    }
+
+    /// <summary>The default landing of the redirect flow must be a target it would accept: an http(s) URL on a frontend origin.</summary>
+    private static IEnumerable<string> DefaultReturnToErrors(Social.SocialFlowOptions flow, FrontendOptions frontend)
+    {
+        if (flow.DefaultReturnTo is { } target && !Endpoints.Social.RedirectTargets.IsAllowed(target, frontend))
+        {
+            yield return $"Gatehouse:Social:DefaultReturnTo must be an http(s) URL on one of Gatehouse:Frontend:Origins (was '{target}').";
+        }
     }
 
     /// <summary>The development provider lets anyone say who they are: it may only be enabled in Development (and tests).</summary>

@@ -220,9 +220,6 @@ public sealed class SocialFlowOptions
             yield return "Gatehouse:Social:StateLifetime must be between 00:01:00 and 01:00:00.";
         }
 
-        if (DefaultReturnTo is not null && !Uri.TryCreate(DefaultReturnTo, UriKind.Absolute, out _))
-        {
-            yield return "Gatehouse:Social:DefaultReturnTo must be an absolute URL on an allowed frontend origin.";
-        }
+        // DefaultReturnTo is checked against the frontend origins, beside this (GatehouseBuilderExtensions).
     }
 }

@@ -23,6 +23,8 @@ public sealed class StartupConfigurationTests : IDisposable
     [InlineData("Gatehouse__Tokens__RefreshAbsoluteLifetime", "3650000.00:00:00", "Gatehouse:Tokens:RefreshAbsoluteLifetime must be at most 3650.00:00:00 (10 years)")]
     [InlineData("ConnectionStrings__Gatehouse", "Data Source=:memory:", "ConnectionStrings:Gatehouse is not a valid sqlite connection string: it names no database file (Data Source is empty or in memory)")]
     [InlineData("ConnectionStrings__Gatehouse", "Data Source=", "ConnectionStrings:Gatehouse is not a valid sqlite connection string: it names no database file")]
+    [InlineData("Gatehouse__Social__DefaultReturnTo", "javascript:alert(1)", "Gatehouse:Social:DefaultReturnTo must be an http(s) URL on one of Gatehouse:Frontend:Origins (was 'javascript:alert(1)').")]
+    [InlineData("Gatehouse__Social__DefaultReturnTo", "/home", "Gatehouse:Social:DefaultReturnTo must be an http(s) URL on one of Gatehouse:Frontend:Origins (was '/home').")]
     [InlineData("Gatehouse__Passwords__MemoryKiB", "4194304", "Gatehouse:Passwords:MemoryKiB must be between 19456 (OWASP's minimum for argon2id) and 2097151 (2 GiB)")]
     public async Task A_bad_setting_stops_the_start_with_one_line_naming_it(string variable, string value, string expected)
     {

@@ -27,7 +27,10 @@ internal sealed class RedirectTargets
         ? configured
         : _frontend.CurrentValue.Origins.FirstOrDefault() is { } origin ? origin + "/" : null;
 
-    public bool IsAllowed(string? url)
+    public bool IsAllowed(string? url) => IsAllowed(url, _frontend.CurrentValue);
+
+    /// <summary>Whether <paramref name="url"/> is an absolute http(s) URL on one of <paramref name="frontend"/>'s origins.</summary>
+    internal static bool IsAllowed(string? url, FrontendOptions frontend)
     {
         if (url is null or { Length: 0 or > MaxLength } || url.Any(c => c is <= ' ' or > '~' or '\\'))
         {
@@ -43,7 +46,7 @@ internal sealed class RedirectTargets
         }
 
         var origin = uri.GetLeftPart(UriPartial.Authority);
-        return _frontend.CurrentValue.IsAllowed(origin)
+        return frontend.IsAllowed(origin)
             && (url.Length == origin.Length ? string.Equals(url, origin, StringComparison.OrdinalIgnoreCase) : url.StartsWith(origin + "/", StringComparison.OrdinalIgnoreCase)
                 || url.StartsWith(origin + "?", StringComparison.OrdinalIgnoreCase));
     }

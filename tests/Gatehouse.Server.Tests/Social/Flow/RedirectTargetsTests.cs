@@ -69,6 +69,19 @@ public sealed class RedirectTargetsTests
         Assert.Null(Create([], null).Default);
     }
 
+    /// <summary>The check the start makes of Gatehouse:Social:DefaultReturnTo is this one, on the configured origins.</summary>
+    [Fact]
+    public void The_start_checks_the_configured_default_the_same_way()
+    {
+        var frontend = new FrontendOptions();
+        frontend.Origins.Add("https://app.example.test");
+
+        Assert.True(RedirectTargets.IsAllowed("https://app.example.test/home", frontend));
+        Assert.False(RedirectTargets.IsAllowed("/home", frontend));
+        Assert.False(RedirectTargets.IsAllowed("javascript:alert(1)", frontend));
+        Assert.False(RedirectTargets.IsAllowed("https://evil.example/", frontend));
+    }
+
     private static RedirectTargets Create(params string[] origins) => Create(origins, null);
 
     private static RedirectTargets Create(string[] origins, string? defaultReturnTo)
