@@ -108,7 +108,7 @@ public static class GatehouseBuilderExtensions
         Outbox.OutboxServiceCollectionExtensions.AddGatehouseOutbox(services, configuration);
         AddValidatedOptions<FaultPointOptions>(services, configuration, FaultPointOptions.Section, o => o.Validate(environment.IsEnvironment("Testing")));
 
-        services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+        ProblemJsonForAnyAccept.AddProblemDetails(services, o => o.CustomizeProblemDetails = context =>
         {
             var status = context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode;
             context.ProblemDetails.Extensions.TryAdd("error", Problems.ErrorFor(status));

@@ -175,6 +175,45 @@ public sealed class HostileInputTests : IClassFixture<GatehouseFixture>
         return await client.SendAsync(request, Ct);
     }
 
+    /// <summary>
+    /// Errors are problem details whatever the client accepts: with an Accept that named no JSON type, status-code pages
+    /// answered "Status Code: 400; Bad Request" as plain text, without an error code.
+    /// </summary>
+    [Theory]
+    [InlineData("text/html")]
+    [InlineData("image/png")]
+    [InlineData("application/xml, text/plain;q=0.5")]
+    public async Task Errors_are_problem_details_whatever_the_client_accepts(string accept)
+    {
+        using var client = _fixture.Factory.CreateApiClient();
+        client.DefaultRequestHeaders.Accept.ParseAdd(accept);
+
+        using (var malformed = await client.PostAsync("/auth/login", new StringContent("{\"email\":", Encoding.UTF8, "application/json"), Ct))
+        {
+            await AssertProblemAsync(malformed, HttpStatusCode.BadRequest, "validation_failed");
+        }
+
+        using (var notJson = await client.PostAsync("/auth/signup", new StringContent("email=a", Encoding.UTF8, "text/plain"), Ct))
+        {
+            await AssertProblemAsync(notJson, HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
+        }
+
+        using (var missing = await client.GetAsync("/auth/nope", Ct))
+        {
+            await AssertProblemAsync(missing, HttpStatusCode.NotFound, "not_found");
+        }
+
+        using (var wrongMethod = await client.PutAsync("/auth/login", null, Ct))
+        {
+            await AssertProblemAsync(wrongMethod, HttpStatusCode.MethodNotAllowed, "method_not_allowed");
+        }
+
+        using (var garbage = await client.PostAsync("/auth/token", JsonBody(new { refreshToken = RandomRefreshShapedToken() }), Ct))
+        {
+            await AssertProblemAsync(garbage, HttpStatusCode.Unauthorized, "invalid_grant");
+        }
+    }
+
     [Fact]
     public async Task A_1_MB_JSON_body_never_causes_a_500()
     {

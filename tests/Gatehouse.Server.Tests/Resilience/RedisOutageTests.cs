@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Gatehouse.Server.Tests.Infrastructure;
 using Xunit;
 
@@ -30,6 +31,12 @@ public sealed class RedisOutageTests
         var expect = new Expectations();
         expect.Unavailable(await Api.RefreshAsync(client, member.RefreshToken, ct), "POST /auth/token with Redis down", Bound);
         expect.Unavailable(await Api.LoginAsync(client, member.Email, cancellationToken: ct), "POST /auth/login with Redis down", Bound);
+
+        // A client that accepts no JSON type (a browser's Accept) got an empty 500 here: the exception handler found no
+        // problem details writer for it and failed in its turn.
+        var browserLike = new HttpRequestMessage(HttpMethod.Post, "/auth/token") { Content = JsonContent.Create(new { refreshToken = member.RefreshToken }) };
+        browserLike.Headers.Accept.ParseAdd("text/html");
+        expect.Unavailable(await Api.SendAsync(client, browserLike, ct), "POST /auth/token with Redis down and Accept: text/html", Bound);
         expect.Status(await Api.MeAsync(client, member.AccessToken, ct), HttpStatusCode.OK, "GET /members/me with a valid access token and Redis down");
         var ready = await Api.GetAsync(client, "/health/ready", cancellationToken: ct);
         expect.Status(ready, HttpStatusCode.ServiceUnavailable, "GET /health/ready with Redis down");
