@@ -53,7 +53,7 @@ public sealed class OptionBoundsTests
             e => e.StartsWith("Gatehouse:Passwords:Iterations must be between 2 and 100; it is 101.", StringComparison.Ordinal));
     }
 
-    /// <summary>The largest memory the bound lets through is one the hasher can be built with (the old 4 GiB was not).</summary>
+    /// <summary>The largest memory the bound lets through is one the hasher can be built with; one KiB more is not (4 GiB, which the old check let through, made every login a 500).</summary>
     [Fact]
     public void The_hasher_is_built_at_the_largest_memory_allowed()
     {
