@@ -227,6 +227,13 @@ public sealed class SocialProviderOptions
             }
         }
 
+        // OpenID Connect Discovery §4: an issuer has no query or fragment, and its document's address is the issuer with
+        // /.well-known/openid-configuration appended, which a query would break: the first login was a 502.
+        if (Issuer is { } issuer && (issuer.Contains('?', StringComparison.Ordinal) || issuer.Contains('#', StringComparison.Ordinal)))
+        {
+            yield return $"{key}:Issuer must have no query or fragment: discovery appends /.well-known/openid-configuration to it (was '{issuer}').";
+        }
+
         if (kind == ProviderKinds.OpenIdConnect && string.IsNullOrWhiteSpace(Issuer))
         {
             yield return $"{key}:Issuer is required for Kind 'oidc' (its discovery document gives the endpoints).";

@@ -23,6 +23,8 @@ public sealed class SocialOptionsValidationTests
         { "oidc without issuer", $"{P}corp:Kind=oidc;{P}corp:ClientId=x", $"{P}corp:Issuer is required for Kind 'oidc'" },
         { "a relative URL that is no path", $"{P}kakao:ClientId=x;{P}kakao:TokenEndpoint=kauth.kakao.com/oauth/token", $"{P}kakao:TokenEndpoint must be an absolute https URL" },
         { "plain http off loopback", $"{P}corp:Kind=oidc;{P}corp:ClientId=x;{P}corp:Issuer=http://idp.example.test", $"{P}corp:Issuer must be an absolute https URL" },
+        { "an issuer with a query", $"{P}corp:Kind=oidc;{P}corp:ClientId=x;{P}corp:Issuer=https://idp.example.test/?tenant=a", $"{P}corp:Issuer must have no query or fragment" },
+        { "an issuer with a fragment", $"{P}corp:Kind=oidc;{P}corp:ClientId=x;{P}corp:Issuer=https://idp.example.test/#a", $"{P}corp:Issuer must have no query or fragment" },
         { "apple without team id", $"{P}apple:ClientId=x;{P}apple:KeyId=K;{P}apple:PrivateKey=@key", $"{P}apple:TeamId is required" },
         { "apple without key id", $"{P}apple:ClientId=x;{P}apple:TeamId=T;{P}apple:PrivateKey=@key", $"{P}apple:KeyId is required" },
         { "apple without a key", $"{P}apple:ClientId=x;{P}apple:TeamId=T;{P}apple:KeyId=K", $"{P}apple:PrivateKey (or PrivateKey_FILE) is required" },
