@@ -113,7 +113,7 @@ internal sealed class BenchIssuer : IDisposable
         {
             lock (_gate)
             {
-                if (_keys.Exists(k => k.ActivatesAt <= now && (k.RetiresAt is null || k.RetiresAt > now)))
+                if (_keys.Exists(k => k.SignsAt(now)))
                 {
                     return Task.FromResult(false);
                 }

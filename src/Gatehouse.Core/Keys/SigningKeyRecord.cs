@@ -14,4 +14,8 @@ public sealed record SigningKeyRecord(
     DateTimeOffset CreatedAt,
     DateTimeOffset ActivatesAt,
     DateTimeOffset? RetiresAt,
-    DateTimeOffset? ExpiresAt);
+    DateTimeOffset? ExpiresAt)
+{
+    /// <summary>Whether the key signs at <paramref name="now"/>: activated and not yet retired.</summary>
+    public bool SignsAt(DateTimeOffset now) => ActivatesAt <= now && (RetiresAt is null || RetiresAt > now);
+}

@@ -246,7 +246,7 @@ public sealed partial class SigningKeyRing : IDisposable
         foreach (var key in keys)
         {
             var r = key.Record;
-            if (r.ActivatesAt <= now && (r.RetiresAt is null || r.RetiresAt > now) && (best is null || r.ActivatesAt > best.Record.ActivatesAt))
+            if (r.SignsAt(now) && (best is null || r.ActivatesAt > best.Record.ActivatesAt))
             {
                 best = key;
             }

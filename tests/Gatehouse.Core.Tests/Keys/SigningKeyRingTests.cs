@@ -210,7 +210,7 @@ public sealed class SigningKeyRingTests : IDisposable
         {
             lock (_addLock)
             {
-                if (Keys.Values.Any(k => k.ActivatesAt <= now && (k.RetiresAt is null || k.RetiresAt > now) && (k.ExpiresAt is null || k.ExpiresAt > now)))
+                if (Keys.Values.Any(k => k.SignsAt(now)))
                 {
                     return Task.FromResult(false);
                 }

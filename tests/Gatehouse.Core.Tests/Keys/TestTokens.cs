@@ -40,7 +40,7 @@ internal static class TestTokens
 
         public async Task<bool> AddUnlessOneSignsAsync(SigningKeyRecord key, DateTimeOffset now, CancellationToken cancellationToken)
         {
-            if (_keys.Any(k => k.ActivatesAt <= now && (k.RetiresAt is null || k.RetiresAt > now)))
+            if (_keys.Any(k => k.SignsAt(now)))
             {
                 return false;
             }

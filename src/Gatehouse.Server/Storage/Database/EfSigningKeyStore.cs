@@ -46,6 +46,7 @@ internal sealed class EfSigningKeyStore(IDbContextFactory<GatehouseDbContext> co
             await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(" + FirstKeyLockKey + ")", cancellationToken);
         }
 
+        // SigningKeyRecord.SignsAt, as SQL (and no expired key, which a retired one already excludes).
         var oneSigns = await db.SigningKeys.AnyAsync(
             k => k.ActivatesAt <= at && (k.RetiresAt == null || k.RetiresAt > at) && (k.ExpiresAt == null || k.ExpiresAt > at),
             cancellationToken);
