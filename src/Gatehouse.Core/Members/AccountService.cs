@@ -110,20 +110,26 @@ public sealed partial class AccountService
     /// <summary>The one password check behind login and a retried sign-up: throttled, equal work for unknown accounts, re-hashed when the parameters changed.</summary>
     private async Task<Result<TokenGrant>> PasswordLoginAsync(string account, string password, ClientInfo client, Failure wrongPassword, CancellationToken cancellationToken)
     {
-        if (await _throttle.CheckAsync(account, client.Address, cancellationToken) is { } limited)
+        var (limited, (member, verification)) = await _throttle.CheckAsync(
+            account,
+            client.Address,
+            async ct =>
+            {
+                var found = await _members.FindByEmailAsync(account, ct);
+                return (Member: found, Verification: await _hasher.VerifyAsync(found?.PasswordHash, password, ct));
+            },
+            outcome => outcome.Member is not null && outcome.Verification != PasswordVerification.Failed,
+            cancellationToken);
+        if (limited is not null)
         {
             return Fail(limited);
         }
 
-        var member = await _members.FindByEmailAsync(account, cancellationToken);
-        var verification = await _hasher.VerifyAsync(member?.PasswordHash, password, cancellationToken);
         if (member is null || verification == PasswordVerification.Failed)
         {
-            await _throttle.RecordFailureAsync(account, client.Address, cancellationToken);
             return Fail(wrongPassword);
         }
 
-        await _throttle.RecordSuccessAsync(account, client.Address, cancellationToken);
         if (verification == PasswordVerification.SucceededRehashNeeded)
         {
             member.PasswordHash = await _hasher.HashAsync(password, cancellationToken);

@@ -99,14 +99,19 @@ public sealed partial class WithdrawalService
         }
 
         // The same throttle as login: re-sending the password is no way around it.
-        if (await _throttle.CheckAsync(member.NormalizedEmail, client.Address, cancellationToken) is { } limited)
+        var (limited, verification) = await _throttle.CheckAsync(
+            member.NormalizedEmail,
+            client.Address,
+            ct => _hasher.VerifyAsync(member.PasswordHash, password, ct).AsTask(),
+            outcome => outcome != PasswordVerification.Failed,
+            cancellationToken);
+        if (limited is not null)
         {
             return limited;
         }
 
-        if (await _hasher.VerifyAsync(member.PasswordHash, password, cancellationToken) == PasswordVerification.Failed)
+        if (verification == PasswordVerification.Failed)
         {
-            await _throttle.RecordFailureAsync(member.NormalizedEmail, client.Address, cancellationToken);
             return new Failure(GatehouseErrors.InvalidCredentials, "The password is incorrect.");
         }
 

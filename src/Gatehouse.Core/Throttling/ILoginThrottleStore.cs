@@ -13,6 +13,12 @@ public interface ILoginThrottleStore
     /// <summary>Counts one failure; a new window of length <paramref name="window"/> starts at the first failure.</summary>
     Task<ThrottleState> AddFailureAsync(string key, TimeSpan window, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Takes back one counted failure (an attempt counted before its password was checked, which then passed or was never
+    /// checked). The window keeps its end; at zero the key is forgotten. Nothing happens when nothing is counted.
+    /// </summary>
+    Task RemoveFailureAsync(string key, CancellationToken cancellationToken);
+
     /// <summary>Forgets the failures of <paramref name="key"/> (after a successful login).</summary>
     Task ResetAsync(string key, CancellationToken cancellationToken);
 }

@@ -89,6 +89,46 @@ public sealed class LoginThrottleStoreContractTests(StorageFixture fixture) : IC
         Assert.Equal(100, (await store.GetAsync(key, Ct)).Failures);
     }
 
+    [Theory]
+    [MemberData(nameof(StorageFixture.ThrottleStores), MemberType = typeof(StorageFixture))]
+    public async Task Taking_back_a_failure_keeps_the_window_and_forgets_the_key_at_zero(StoreKind kind)
+    {
+        var store = Store(kind);
+        var key = NewKey();
+        var first = await store.AddFailureAsync(key, Window, Ct);
+        await store.AddFailureAsync(key, Window, Ct);
+
+        await store.RemoveFailureAsync(key, Ct);
+        var one = await store.GetAsync(key, Ct);
+        await store.RemoveFailureAsync(key, Ct);
+        var none = await store.GetAsync(key, Ct);
+        await store.RemoveFailureAsync(key, Ct);
+        await store.RemoveFailureAsync(NewKey(), Ct);
+        var next = await store.AddFailureAsync(key, Window, Ct);
+
+        Assert.Equal(1, one.Failures);
+        Assert.True(one.ResetsIn <= first.ResetsIn, "taking back a failure must not move the window's end");
+        Assert.Equal(new ThrottleState(0, null), none);
+        Assert.Equal(1, next.Failures);
+    }
+
+    [Theory]
+    [MemberData(nameof(StorageFixture.ThrottleStores), MemberType = typeof(StorageFixture))]
+    public async Task Concurrent_counts_and_take_backs_each_count_once(StoreKind kind)
+    {
+        var store = Store(kind);
+        var key = NewKey();
+        for (var i = 0; i < 50; i++)
+        {
+            await store.AddFailureAsync(key, Window, Ct);
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, 100).Select(i => Task.Run(
+            () => i % 2 == 0 ? store.AddFailureAsync(key, Window, Ct) : store.RemoveFailureAsync(key, Ct), Ct)));
+
+        Assert.Equal(50, (await store.GetAsync(key, Ct)).Failures);
+    }
+
     private static string NewKey() => "a:" + TestEnvironment.RandomToken(8);
 
     /// <summary>Lets time pass: the fake clock for the memory store, a real (short) wait for Redis's own TTLs.</summary>

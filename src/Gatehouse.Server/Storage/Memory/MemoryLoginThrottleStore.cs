@@ -74,6 +74,29 @@ internal sealed class MemoryLoginThrottleStore(TimeProvider time) : ILoginThrott
         }
     }
 
+    public Task RemoveFailureAsync(string key, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        while (_windows.TryGetValue(key, out var current))
+        {
+            // Against the exact window read, as everywhere here: a failure counted meanwhile makes this try again.
+            if (current.EndsAt <= now || current.Failures <= 1)
+            {
+                if (_windows.TryRemove(KeyValuePair.Create(key, current)))
+                {
+                    Interlocked.Decrement(ref _count);
+                    break;
+                }
+            }
+            else if (_windows.TryUpdate(key, new Window(current.Failures - 1, current.EndsAt), current))
+            {
+                break;
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
     public Task ResetAsync(string key, CancellationToken cancellationToken)
     {
         if (_windows.TryRemove(key, out _))

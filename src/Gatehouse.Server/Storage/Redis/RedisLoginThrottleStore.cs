@@ -40,6 +40,19 @@ internal sealed class RedisLoginThrottleStore(RedisConnection redis) : ILoginThr
         }
     }
 
+    public async Task RemoveFailureAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var db = await redis.GetDatabaseAsync(cancellationToken);
+            await db.ScriptEvaluateAsync(RedisScripts.RemoveFailure, [_keys.Throttle(key)]).WaitAsync(cancellationToken);
+        }
+        catch (Exception e) when (RedisFailures.IsRedisFailure(e))
+        {
+            throw RedisFailures.Unavailable(e);
+        }
+    }
+
     public async Task ResetAsync(string key, CancellationToken cancellationToken)
     {
         try

@@ -98,6 +98,19 @@ internal static class RedisScripts
         return {n, ttl}
         """;
 
+    /// <summary>Takes back one failure of a throttle key, keeping its TTL; deletes it at zero. KEYS[1] = t:{key}.</summary>
+    public const string RemoveFailure = """
+        local n = tonumber(redis.call('GET', KEYS[1]))
+        if not n then
+          return 0
+        end
+        if n <= 1 then
+          redis.call('DEL', KEYS[1])
+          return 0
+        end
+        return redis.call('DECR', KEYS[1])
+        """;
+
     /// <summary>The count and remaining TTL of a throttle key read together; nil when nothing is counted. KEYS[1] = t:{key}.</summary>
     public const string ReadFailures = """
         local n = redis.call('GET', KEYS[1])
