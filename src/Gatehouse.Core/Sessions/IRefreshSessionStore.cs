@@ -11,6 +11,12 @@ namespace Gatehouse.Core.Sessions;
 public interface IRefreshSessionStore
 {
     /// <summary>Stores a new session. The store expires it by itself at <see cref="RefreshSession.ExpiresAt"/>.</summary>
+    /// <exception cref="MemberWithdrawnException">
+    /// A store that keeps its sessions beside the members (the database) refuses a member who has withdrawn, ordered
+    /// with the withdrawal that deletes the member's sessions: a login that read the member before the withdrawal
+    /// committed cannot leave a session behind it. A store elsewhere (Redis) cannot tell; the withdrawal's late
+    /// revocation ends such a session instead.
+    /// </exception>
     Task CreateAsync(NewRefreshSession session, CancellationToken cancellationToken);
 
     /// <summary>
@@ -50,6 +56,25 @@ public sealed class SessionStoreUnavailableException : Exception
     }
 
     public SessionStoreUnavailableException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>The member withdrew while their login was in flight: no session is started.</summary>
+public sealed class MemberWithdrawnException : Exception
+{
+    public MemberWithdrawnException()
+        : base("The member no longer exists (withdrawn).")
+    {
+    }
+
+    public MemberWithdrawnException(string message)
+        : base(message)
+    {
+    }
+
+    public MemberWithdrawnException(string message, Exception innerException)
         : base(message, innerException)
     {
     }

@@ -33,6 +33,8 @@ internal sealed partial class ErrorHandling : IExceptionHandler
                 (bad.StatusCode is >= 400 and < 500 ? bad.StatusCode : 400, GatehouseErrors.ValidationFailed, "The request body is not valid JSON of the expected shape.", 0),
             SessionStoreUnavailableException =>
                 (503, GatehouseErrors.ServiceUnavailable, "The session store is unavailable. Try again shortly.", 5),
+            MemberWithdrawnException withdrawn =>
+                (401, OAuthErrors.InvalidToken, withdrawn.Message, 0),
             PasswordHasherBusyException =>
                 (503, GatehouseErrors.ServiceUnavailable, "The server is busy. Try again shortly.", 2),
             _ when IsBackingStoreFailure(exception) =>

@@ -2,6 +2,7 @@ using Gatehouse.Core.Members;
 using Gatehouse.Core.Sessions;
 using Gatehouse.Server.Storage.Database;
 using Gatehouse.Server.Storage.Redis;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 using static Gatehouse.Server.Tests.Storage.TestSessions;
@@ -330,6 +331,57 @@ public sealed class RefreshSessionStoreContractTests(StorageFixture fixture) : I
         });
         var next = await store.RotateAsync(Rotate(created.Session.Id, winner.SuccessorHash, _time.GetUtcNow()), Ct);
         Assert.Equal(RotationOutcome.Rotated, next.Outcome);
+    }
+
+    [Theory]
+    [MemberData(nameof(StorageFixture.Databases), MemberType = typeof(StorageFixture))]
+    public async Task A_member_who_withdrew_gets_no_session_in_the_database(StoreKind kind)
+    {
+        var store = Store(kind);
+        var live = await AddMemberAsync(kind, withdrawn: false);
+        var gone = await AddMemberAsync(kind, withdrawn: true);
+
+        await store.CreateAsync(New(live, _time.GetUtcNow()), Ct);
+        await Assert.ThrowsAsync<MemberWithdrawnException>(() => store.CreateAsync(New(gone, _time.GetUtcNow()), Ct));
+
+        Assert.Single(await store.ListByMemberAsync(live, Ct));
+        Assert.Empty(await store.ListByMemberAsync(gone, Ct));
+    }
+
+    [Theory]
+    [MemberData(nameof(StorageFixture.Databases), MemberType = typeof(StorageFixture))]
+    public async Task A_session_started_while_a_withdrawal_holds_the_member_waits_for_it_and_is_refused(StoreKind kind)
+    {
+        var store = Store(kind);
+        var member = await AddMemberAsync(kind, withdrawn: false);
+
+        // What a withdrawal does (EfWithdrawalStore): the member's row locked in a transaction (SQLite's is immediate:
+        // the write lock), its sessions deleted, the tombstone written, then the commit. A login that read the member
+        // before that began starts its session meanwhile: before the fix it was inserted after the deletion and lived on.
+        await using var db = await fixture.Database(kind).CreateDbContextAsync(Ct);
+        await using var withdrawal = await db.Database.BeginTransactionAsync(Ct);
+        Assert.NotNull(await EfWithdrawalStore.LockLiveMemberAsync(db, db.Members.Where(m => m.PublicId == member.Value), Ct));
+        // On a thread of its own: Microsoft.Data.Sqlite waits for a lock synchronously, inside the call.
+        var login = Task.Run(() => store.CreateAsync(New(member, _time.GetUtcNow()), Ct), Ct);
+        await Task.Delay(TimeSpan.FromMilliseconds(300), Ct);
+        var waited = !login.IsCompleted;
+        await db.RefreshSessions.Where(s => s.MemberId == member.Value).ExecuteDeleteAsync(Ct);
+        await db.Members.Where(m => m.PublicId == member.Value).ExecuteUpdateAsync(u => u.SetProperty(m => m.WithdrawnAt, _time.GetUtcNow()), Ct);
+        await withdrawal.CommitAsync(Ct);
+
+        await Assert.ThrowsAsync<MemberWithdrawnException>(() => login);
+        Assert.True(waited, "the session was written while the withdrawal held the member");
+        Assert.Empty(await store.ListByMemberAsync(member, Ct));
+    }
+
+    private async Task<MemberId> AddMemberAsync(StoreKind kind, bool withdrawn)
+    {
+        var id = MemberId.New();
+        await using var db = await fixture.Database(kind).CreateDbContextAsync(Ct);
+        var now = _time.GetUtcNow();
+        db.Members.Add(new MemberRow { PublicId = id.Value, Nickname = "n", CreatedAt = now, UpdatedAt = now, WithdrawnAt = withdrawn ? now : null });
+        await db.SaveChangesAsync(Ct);
+        return id;
     }
 
     private IRefreshSessionStore Store(StoreKind kind) => kind switch

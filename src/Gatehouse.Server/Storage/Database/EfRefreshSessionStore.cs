@@ -34,29 +34,60 @@ internal sealed class EfRefreshSessionStore(IDbContextFactory<GatehouseDbContext
             AbsoluteExpiresAt = StoredTime.Normalize(s.AbsoluteExpiresAt),
             UserAgent = s.UserAgent,
         };
-        return RunAsync(
+        return WriteAsync(
             async db =>
             {
+                await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+                if (await IsWithdrawnAsync(db, row.MemberId, cancellationToken))
+                {
+                    throw new MemberWithdrawnException();
+                }
+
                 db.RefreshSessions.Add(row);
-                return await db.SaveChangesAsync(cancellationToken);
+                await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                return 0;
             },
             cancellationToken);
     }
 
-    public async Task<RotationResult> RotateAsync(RotationRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether the member withdrew, read in the session's transaction so that it is ordered with the withdrawal, which
+    /// deletes the member's sessions in its own (<see cref="EfWithdrawalStore"/>): PostgreSQL's <c>FOR SHARE</c> waits for
+    /// a withdrawal holding the row and then reads what it committed; SQLite's transaction is immediate (one writer at
+    /// a time). A session for a member id the table does not hold is no concern of this store's.
+    /// </summary>
+    private static async Task<bool> IsWithdrawnAsync(GatehouseDbContext db, string publicId, CancellationToken cancellationToken)
+    {
+        if (db is PostgresGatehouseDbContext)
+        {
+            var rows = await db.Members.FromSql($"SELECT * FROM members WHERE public_id = {publicId} FOR SHARE").AsNoTracking().ToListAsync(cancellationToken);
+            return rows.Any(m => m.WithdrawnAt is not null);
+        }
+
+        return await db.Members.AnyAsync(m => m.PublicId == publicId && m.WithdrawnAt != null, cancellationToken);
+    }
+
+    public Task<RotationResult> RotateAsync(RotationRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        return _sqliteWrites is null
+            ? RunAsync(db => RotateAsync(db, request, cancellationToken), cancellationToken)
+            : WriteAsync(async db => await TryRotateOnSqliteAsync(db, request, cancellationToken) ?? await DecideAsync(db, request, rotated: false, cancellationToken), cancellationToken);
+    }
+
+    /// <summary><see cref="RunAsync{T}"/> behind the SQLite write gate (none on PostgreSQL).</summary>
+    private async Task<T> WriteAsync<T>(Func<GatehouseDbContext, Task<T>> work, CancellationToken cancellationToken)
+    {
         if (_sqliteWrites is null)
         {
-            return await RunAsync(db => RotateAsync(db, request, cancellationToken), cancellationToken);
+            return await RunAsync(work, cancellationToken);
         }
 
         await _sqliteWrites.WaitAsync(cancellationToken);
         try
         {
-            return await RunAsync(
-                async db => await TryRotateOnSqliteAsync(db, request, cancellationToken) ?? await DecideAsync(db, request, rotated: false, cancellationToken),
-                cancellationToken);
+            return await RunAsync(work, cancellationToken);
         }
         finally
         {
