@@ -250,6 +250,16 @@ public sealed class SocialProviderOptions
             }
         }
 
+        // ProviderJson.Find walks the path step by step, so an empty step ('data..id', '.id', 'id.') names a property no
+        // provider sends: every login would fail at the profile (502), found only by the first member to try.
+        foreach (var (setting, value) in JsonPaths())
+        {
+            if (value is not null && value.Split('.').Any(string.IsNullOrWhiteSpace))
+            {
+                yield return $"{key}:{setting} must be a dotted path of property names, such as 'data.id' (was '{value}').";
+            }
+        }
+
         if (TokenEndpointAuthMethod is not null && !ClientAuthenticationMethods.TryParse(TokenEndpointAuthMethod, out _))
         {
             yield return $"{key}:TokenEndpointAuthMethod must be client_secret_basic, client_secret_post or none (was '{TokenEndpointAuthMethod}').";
@@ -278,6 +288,15 @@ public sealed class SocialProviderOptions
         (nameof(JwksUri), JwksUri),
         (nameof(EmailsEndpoint), EmailsEndpoint),
         (nameof(RevocationEndpoint), RevocationEndpoint),
+    ];
+
+    private IEnumerable<(string Setting, string? Value)> JsonPaths() =>
+    [
+        (nameof(IdPath), IdPath),
+        (nameof(EmailPath), EmailPath),
+        (nameof(EmailVerifiedPath), EmailVerifiedPath),
+        (nameof(NamePath), NamePath),
+        (nameof(PicturePath), PicturePath),
     ];
 
     private IEnumerable<string> ValidateAppleKey(string key)
