@@ -22,7 +22,10 @@ internal static class OutboxKinds
     /// <summary>A provider said its user left: unlink, or withdraw (target: the provider; payload: <see cref="ProviderDeprovision"/>).</summary>
     public const string Deprovision = "provider.deprovision";
 
-    public static bool IsValid(string? kind) => kind is Webhook or RevokeSessions or RevokeProvider or Deprovision;
+    /// <summary>Every kind, in the order the admin API's error names them.</summary>
+    public static readonly IReadOnlyList<string> All = [Webhook, RevokeSessions, RevokeProvider, Deprovision];
+
+    public static bool IsValid(string? kind) => kind is not null && All.Contains(kind, StringComparer.Ordinal);
 }
 
 internal static class OutboxStatus

@@ -59,7 +59,7 @@ internal static class OutboxAdminEndpoints
         // refuses (22021), is not a database failure.
         if (kind is not null && !OutboxKinds.IsValid(kind))
         {
-            return Problems.From(Failure.Validation("kind", $"kind is {OutboxKinds.Webhook}, {OutboxKinds.RevokeSessions}, {OutboxKinds.RevokeProvider} or {OutboxKinds.Deprovision}."), context);
+            return Problems.From(Failure.Validation("kind", $"kind is {string.Join(", ", OutboxKinds.All.SkipLast(1))} or {OutboxKinds.All[^1]}."), context);
         }
 
         if (limit is < 1 or > MaxLimit)
