@@ -73,6 +73,7 @@ total_passed=0
 total_failed=0
 total_skipped=0
 summary_rows=()
+failed_tests=() # "profile project: test name: first line of its message", listed under the summary table
 final_printed=false
 started_at=$SECONDS
 
@@ -86,6 +87,12 @@ print_summary() {
     printf '%-12s %-28s %-13s %7s %7s %8s %7s\n' "$c1" "$c2" "$c3" "$c4" "$c5" "$c6" "$c7"
   done
   echo "total time $((SECONDS - started_at))s"
+  # A CI page may show only the end of the log: name the failed tests here, not only where they ran.
+  if [[ ${#failed_tests[@]} -gt 0 ]]; then
+    echo "failed tests:"
+    local line
+    for line in "${failed_tests[@]}"; do echo "  $line"; done
+  fi
 }
 
 final_line() {
@@ -440,6 +447,39 @@ trx_counts() {
   echo "$passed $failed $skipped $total"
 }
 
+# One line per failed test in a results folder's TRX files: its name and the first line of its message
+# (XML entities decoded, cut at 300 characters).
+trx_failures() {
+  local file
+  for file in "$1"/*.trx; do
+    [[ -f "$file" ]] || continue
+    awk '
+      function clean(text) {
+        gsub(/&quot;/, "\"", text); gsub(/&apos;/, "\047", text); gsub(/&lt;/, "<", text); gsub(/&gt;/, ">", text)
+        gsub(/&#xD;|&#xA;|\r/, "", text); gsub(/&amp;/, "\\&", text)
+        return substr(text, 1, 300)
+      }
+      function flush(message) { if (pending != "") print pending (message == "" ? "" : ": " message); pending = ""; state = 0 }
+      /<UnitTestResult / {
+        flush("")
+        if ($0 ~ /outcome="(Failed|Error|Timeout|Aborted)"/ && match($0, /testName="[^"]*"/)) {
+          pending = clean(substr($0, RSTART + 10, RLENGTH - 11)); state = 1
+          if ($0 ~ /\/>[ \t\r]*$/) flush("")
+        }
+        next
+      }
+      state == 1 && /<Message>/ {
+        text = $0; sub(/.*<Message>/, "", text); sub(/<\/Message>.*/, "", text)
+        if (text ~ /[^ \t\r]/) flush(clean(text)); else state = 2
+        next
+      }
+      state == 2 && /[^ \t\r]/ { text = $0; sub(/^[ \t]+/, "", text); sub(/<\/Message>.*/, "", text); flush(clean(text)); next }
+      state >= 1 && /<\/UnitTestResult>/ { flush("") }
+      END { flush("") }
+    ' "$file"
+  done
+}
+
 for profile in "${profiles[@]}"; do
   for csproj in "${projects[@]}"; do
     name="$(basename "$csproj" .csproj)"
@@ -458,6 +498,9 @@ for profile in "${profiles[@]}"; do
       --timeout "${GATEHOUSE_TEST_TIMEOUT:-10m}" --ignore-exit-code 8 \
       ${runner_args[@]+"${runner_args[@]}"} || rc=$?
     read -r passed failed skipped total < <(trx_counts "$results")
+    while IFS= read -r line; do
+      [[ -n "$line" ]] && failed_tests+=("$profile $name: $line")
+    done < <(trx_failures "$results")
     # Exit codes: 0 success, 2 failed tests, 8 zero tests (ignored above); anything else is a crash, a
     # hang past --timeout (3), or bad arguments (5). A run that did not succeed counts at least one failure
     # even when its TRX (if it got written at all) shows none.
