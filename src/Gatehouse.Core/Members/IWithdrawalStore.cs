@@ -17,7 +17,9 @@ public enum DeprovisionOutcome
 /// their sealed grants are deleted; the row stays as a tombstone so its public id (<c>sub</c>) is never handed out
 /// again; and, in the same transaction, the follow-up work is written to the outbox: revoke every session, revoke each
 /// linked provider, tell the webhooks (<c>member.withdrawn</c>, <c>session.revoked</c>). Nothing leaves the process
-/// before the commit; the outbox dispatcher does each step afterwards, each on its own.
+/// before the commit; the outbox dispatcher does each step afterwards, each on its own. Right after the commit the store
+/// revokes the member's sessions itself (best effort; the outbox entry guarantees it), and the webhooks that announce it
+/// wait for that.
 /// </summary>
 public interface IWithdrawalStore
 {

@@ -1,7 +1,6 @@
 using Gatehouse.Core.Diagnostics;
 using Gatehouse.Core.Errors;
 using Gatehouse.Core.Passwords;
-using Gatehouse.Core.Sessions;
 using Gatehouse.Core.Throttling;
 using Microsoft.Extensions.Logging;
 
@@ -9,8 +8,8 @@ namespace Gatehouse.Core.Members;
 
 /// <summary>
 /// <c>DELETE /members/me</c>: checks that the member authenticated recently, withdraws them in one transaction (see
-/// <see cref="IWithdrawalStore"/>), then revokes their sessions at once as a best effort: the outbox entry written in
-/// the transaction guarantees it, this only makes it immediate.
+/// <see cref="IWithdrawalStore"/>), whose store revokes the sessions right after the commit, before the request is
+/// answered.
 /// </summary>
 public sealed partial class WithdrawalService
 {
@@ -19,18 +18,16 @@ public sealed partial class WithdrawalService
 
     private readonly IMemberStore _members;
     private readonly IWithdrawalStore _withdrawals;
-    private readonly IRefreshSessionStore _sessions;
     private readonly IPasswordHasher _hasher;
     private readonly LoginThrottle _throttle;
     private readonly TimeProvider _time;
     private readonly GatehouseMetrics _metrics;
     private readonly ILogger<WithdrawalService> _logger;
 
-    public WithdrawalService(IMemberStore members, IWithdrawalStore withdrawals, IRefreshSessionStore sessions, IPasswordHasher hasher, LoginThrottle throttle, TimeProvider time, GatehouseMetrics metrics, ILogger<WithdrawalService> logger)
+    public WithdrawalService(IMemberStore members, IWithdrawalStore withdrawals, IPasswordHasher hasher, LoginThrottle throttle, TimeProvider time, GatehouseMetrics metrics, ILogger<WithdrawalService> logger)
     {
         _members = members;
         _withdrawals = withdrawals;
-        _sessions = sessions;
         _hasher = hasher;
         _throttle = throttle;
         _time = time;
@@ -71,18 +68,6 @@ public sealed partial class WithdrawalService
 
         _metrics.Withdrawal("requested");
         LogWithdrawn(_logger, id.Value);
-        try
-        {
-            // Not the request's token: once committed, the revocation should finish even if the caller hangs up.
-            await _sessions.RevokeAllAsync(id, CancellationToken.None);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // The withdrawal has committed and is answered as such: the outbox revokes the sessions as soon as the
-            // store answers, and until then the store cannot refresh them either.
-            LogImmediateRevocationFailed(_logger, id.Value, e);
-        }
-
         return null;
     }
 
@@ -126,7 +111,4 @@ public sealed partial class WithdrawalService
 
     [LoggerMessage(EventId = 2201, Level = LogLevel.Information, Message = "Member {MemberId} withdrew.")]
     private static partial void LogWithdrawn(ILogger logger, string memberId);
-
-    [LoggerMessage(EventId = 2202, Level = LogLevel.Warning, Message = "Revoking the sessions of withdrawn member {MemberId} right away failed; the outbox will do it.")]
-    private static partial void LogImmediateRevocationFailed(ILogger logger, string memberId, Exception exception);
 }

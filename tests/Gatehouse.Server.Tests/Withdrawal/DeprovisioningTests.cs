@@ -14,6 +14,9 @@ namespace Gatehouse.Server.Tests.Withdrawal;
 /// </summary>
 public sealed class DeprovisioningTests(KakaoFake kakao) : IClassFixture<KakaoFake>
 {
+    /// <summary>Far longer than the outbox takes to deliver a webhook in these hosts (it polls every 100 ms).</summary>
+    private static readonly TimeSpan SlowRevocation = TimeSpan.FromSeconds(2);
+
     [Fact]
     public async Task A_notice_for_the_last_login_method_withdraws_the_member_without_calling_that_provider_back()
     {
@@ -49,6 +52,46 @@ public sealed class DeprovisioningTests(KakaoFake kakao) : IClassFixture<KakaoFa
         await factory.Services.GetRequiredService<IProviderDeprovisioning>().RecordAsync("kakao", user.Subject, "unlinked", Ct);
         await WithdrawalHost.WaitForEntryAsync(admin, "provider.deprovision", "done", e => e.GetProperty("id").GetInt64() > 1 && e.GetProperty("attempts").GetInt32() == 1);
         Assert.Single(receiver.Delivered, r => r.Type == "member.withdrawn");
+    }
+
+    /// <summary>
+    /// The webhooks become visible to the outbox when the notice's transaction commits and may go out at once: the
+    /// sessions end before that, however slow the session store is to revoke them.
+    /// </summary>
+    [Fact]
+    public async Task The_refresh_token_is_refused_once_the_withdrawal_is_announced_even_with_a_slow_session_store()
+    {
+        kakao.Server.Reset();
+        var user = SocialFlowFixture.NewKakaoUser();
+        kakao.Server.NextUser = user;
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var factory = await WithdrawalHost.StartWithKakaoAsync(kakao.Server, receiver, new RecordingProviderRevoker(), ObservedSessionStore.Install);
+        using var client = factory.CreateApiClient();
+        var (_, refreshToken) = await WithdrawalHost.SignUpWithKakaoAsync(client);
+        ObservedSessionStore.Of(factory).RevokeAllDelay = SlowRevocation;
+
+        await factory.Services.GetRequiredService<IProviderDeprovisioning>().RecordAsync("kakao", user.Subject, "unlinked", Ct);
+
+        await receiver.WaitForAsync(d => d.Any(r => r.Type == "member.withdrawn"), WithdrawalHost.Patience, "member.withdrawn");
+        await AssertRefreshFailsAsync(client, refreshToken);
+    }
+
+    [Fact]
+    public async Task The_refresh_token_is_refused_once_the_unlink_is_announced_even_with_a_slow_session_store()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var factory = await WithdrawalHost.StartAsync(receiver, services: ObservedSessionStore.Install);
+        using var client = factory.CreateApiClient();
+        var member = await factory.SignupAsync(client);
+        var sub = Claim(member.AccessToken, "sub");
+        var now = DateTimeOffset.UtcNow;
+        Assert.Equal(LinkOutcome.Linked, await factory.Services.GetRequiredService<IMemberIdentityStore>().TryLinkAsync(new MemberIdentity(new MemberId(sub), "apple", "001234.slow", null, false, null, null, now, now), Ct));
+        ObservedSessionStore.Of(factory).RevokeAllDelay = SlowRevocation;
+
+        await factory.Services.GetRequiredService<IProviderDeprovisioning>().RecordAsync("apple", "001234.slow", "account_deleted", Ct);
+
+        await receiver.WaitForAsync(d => d.Any(r => r.Type == "session.revoked" && r.Data("memberId") == sub), WithdrawalHost.Patience, "session.revoked");
+        await AssertRefreshFailsAsync(client, member.RefreshToken);
     }
 
     [Fact]

@@ -35,8 +35,16 @@ internal static class WithdrawalHost
     }
 
     /// <summary>A host with the <c>kakao</c> provider pointing at <paramref name="kakao"/> and, when given, <paramref name="revoker"/> as the provider revoker.</summary>
-    public static Task<GatehouseFactory> StartWithKakaoAsync(Social.Fakes.FakeProviderServer kakao, WebhookReceiver? receiver, RecordingProviderRevoker? revoker) =>
-        StartAsync(receiver, s => kakao.ApplyTo(s, "kakao"), revoker is null ? null : services => services.AddSingleton<Server.Social.Revocation.IProviderRevoker>(revoker));
+    public static Task<GatehouseFactory> StartWithKakaoAsync(Social.Fakes.FakeProviderServer kakao, WebhookReceiver? receiver, RecordingProviderRevoker? revoker, Action<IServiceCollection>? services = null) =>
+        StartAsync(receiver, s => kakao.ApplyTo(s, "kakao"), collection =>
+        {
+            if (revoker is not null)
+            {
+                collection.AddSingleton<Server.Social.Revocation.IProviderRevoker>(revoker);
+            }
+
+            services?.Invoke(collection);
+        });
 
     /// <summary>Signs the fake's next user up through the hand-off flow; returns the tokens.</summary>
     public static async Task<(string AccessToken, string RefreshToken)> SignUpWithKakaoAsync(HttpClient client)

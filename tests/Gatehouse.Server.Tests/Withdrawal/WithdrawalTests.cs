@@ -64,6 +64,55 @@ public sealed class WithdrawalTests
         Assert.NotEqual(sub, Claim(second.AccessToken, "sub"));
     }
 
+    /// <summary>
+    /// The commit makes <c>member.withdrawn</c> visible to the outbox, which may deliver it before the request has answered:
+    /// it is written held, and released only once the sessions are revoked after the commit, so a product that hears of it
+    /// finds the refresh token refused even while the session store is slow.
+    /// </summary>
+    [Fact]
+    public async Task The_refresh_token_is_refused_once_the_withdrawal_is_announced_even_with_a_slow_session_store()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var factory = await WithdrawalHost.StartAsync(receiver, services: ObservedSessionStore.Install);
+        using var client = factory.CreateApiClient();
+        var member = await factory.SignupAsync(client);
+        var sub = Claim(member.AccessToken, "sub");
+        ObservedSessionStore.Of(factory).RevokeAllDelay = TimeSpan.FromSeconds(2);
+
+        var withdrawal = WithdrawalHost.WithdrawAsync(client, member.AccessToken);
+        await receiver.WaitForAsync(d => d.Any(r => r.Type == "member.withdrawn" && r.Data("memberId") == sub), WithdrawalHost.Patience, "member.withdrawn");
+        await AssertRefreshFailsAsync(client, member.RefreshToken);
+        using var answer = await withdrawal;
+        Assert.Equal(HttpStatusCode.Accepted, answer.StatusCode);
+    }
+
+    /// <summary>
+    /// A session store that fails the revocation right after the commit neither fails the withdrawal nor holds back its
+    /// webhooks; the outbox's <c>sessions.revoke</c> entry retries until the store answers, and then the session is over.
+    /// </summary>
+    [Fact]
+    public async Task A_session_store_that_fails_the_revocation_delays_neither_the_answer_nor_the_webhooks_and_the_outbox_ends_the_sessions()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var factory = await WithdrawalHost.StartAsync(receiver, services: ObservedSessionStore.Install);
+        using var client = factory.CreateApiClient();
+        var member = await factory.SignupAsync(client);
+        var sub = Claim(member.AccessToken, "sub");
+        ObservedSessionStore.Of(factory).RevokeAllUnavailable = true;
+
+        await WithdrawalHost.AssertWithdrawnAsync(client, member.AccessToken);
+        await receiver.WaitForAsync(
+            d => d.Any(r => r.Type == "member.withdrawn" && r.Data("memberId") == sub) && d.Any(r => r.Type == "session.revoked" && r.Data("memberId") == sub),
+            WithdrawalHost.Patience,
+            "member.withdrawn and session.revoked");
+        using var admin = factory.CreateAdminClient();
+        await WithdrawalHost.WaitForEntryAsync(admin, "sessions.revoke", "pending", e => e.GetProperty("attempts").GetInt32() >= 1);
+
+        ObservedSessionStore.Of(factory).RevokeAllUnavailable = false;
+        await WithdrawalHost.WaitForEntryAsync(admin, "sessions.revoke", "done");
+        await AssertRefreshFailsAsync(client, member.RefreshToken);
+    }
+
     [Fact]
     public async Task Withdrawal_needs_a_login_within_ten_minutes_or_the_password_and_a_refresh_is_no_fresh_login()
     {
