@@ -53,9 +53,16 @@ var TabSync = class {
   get hasChannel() {
     return this.channel !== null;
   }
-  /** Runs `work` while holding the refresh lock of every tab of this app (or at once, without Web Locks). */
-  exclusive(work) {
-    return this.locks ? this.locks.request(this.lockName, work) : work();
+  /**
+   * Runs `work` while holding the refresh lock of every tab of this app (or at once, without Web Locks). `work` is told
+   * whether another tab held the lock when this one asked for it (and so may just have refreshed).
+   */
+  async exclusive(work) {
+    const locks = this.locks;
+    if (!locks) return work(false);
+    const held = /* @__PURE__ */ Symbol("held");
+    const first = await locks.request(this.lockName, { ifAvailable: true }, (lock) => lock ? work(false) : Promise.resolve(held));
+    return first === held ? locks.request(this.lockName, () => work(true)) : first;
   }
   post(message) {
     try {
@@ -86,6 +93,8 @@ function isTabMessage(data) {
     case "token":
       return typeof message["accessToken"] === "string" && typeof message["expiresAt"] === "number" && typeof message["issuedAt"] === "number";
     case "signed-out":
+    case "refresh-started":
+    case "refresh-failed":
       return true;
     case "ended":
       return typeof message["code"] === "string";
@@ -110,6 +119,7 @@ var systemClock = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle)
 };
+var handOffWaitMs = 1e3;
 function retryDelay(attempt) {
   return Math.min(3e4, 1e3 * 2 ** Math.min(attempt, 5));
 }
@@ -131,6 +141,12 @@ var SessionKeeper = class {
     this.ended = [];
     /** Where the token held came from: this tab fetched it, or another tab sent it. */
     this.source = "this-tab";
+    /** Another tab said its refresh started and has not yet said how it ended. */
+    this.refreshingElsewhere = false;
+    /** Counts the ends of other tabs' refreshes heard of (token, ended, signed-out, refresh-failed). */
+    this.outcomes = 0;
+    /** Called at the next end of another tab's refresh heard of. */
+    this.outcomeWaiters = [];
     this.listeners = /* @__PURE__ */ new Set();
     this.auto = options.autoRefresh;
     this.tabs = new TabSync(options.tabs, options.tabName, (message) => this.receive(message));
@@ -193,8 +209,13 @@ var SessionKeeper = class {
   refreshUnless(seen) {
     if (this.inflight) return this.inflight;
     const fresh = () => this.generation !== seen && this.state.status === "signed-in" && this.options.clock.now() < (this.state.expiresAt ?? 0);
-    const run = this.tabs.exclusive(async () => {
-      if (!fresh() && this.tabs.hasLocks && this.tabs.hasChannel) await nextTask();
+    const outcomesBefore = this.outcomes;
+    const run = this.tabs.exclusive(async (waited) => {
+      if (!fresh() && this.tabs.hasLocks && this.tabs.hasChannel) {
+        const heardNothing = waited && this.outcomes === outcomesBefore;
+        if (heardNothing || this.refreshingElsewhere) await this.nextOutcome(handOffWaitMs);
+        else await nextTask();
+      }
       if (fresh()) return this.state;
       if (this.generation !== seen && this.state.status === "signed-out") {
         throw new GatehouseError("no_session", "The session ended in another tab.", { status: 401 });
@@ -207,17 +228,34 @@ var SessionKeeper = class {
     this.inflight = flight;
     return flight;
   }
+  /** Resolves at the next end of another tab's refresh heard of, or after `ms`. */
+  nextOutcome(ms) {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.options.clock.clearTimeout(handle);
+        const index = this.outcomeWaiters.indexOf(done);
+        if (index >= 0) this.outcomeWaiters.splice(index, 1);
+        resolve();
+      };
+      const handle = this.options.clock.setTimeout(done, ms);
+      this.outcomeWaiters.push(done);
+    });
+  }
   async exchange() {
     const epoch = this.epoch;
+    this.refreshingElsewhere = false;
+    this.tabs.post({ v: 1, type: "refresh-started" });
     let tokens;
     try {
       tokens = await this.options.exchange();
     } catch (error) {
+      let told = false;
       if (this.epoch !== epoch) {
       } else if (error instanceof GatehouseError && (error.code === "invalid_grant" || error.code === "no_session")) {
         await this.options.forget();
         if (this.state.status === "signed-in" || this.state.status === "expired") {
           this.end(error.code, error.message, true);
+          told = true;
         } else if (this.state.status === "unknown") {
           this.change(signedOutSession, { type: "signed-out", reason: "no-session" });
         }
@@ -225,9 +263,13 @@ var SessionKeeper = class {
         this.failures++;
         this.setTimer(retryDelay(this.failures - 1), () => this.backgroundRefresh());
       }
+      if (!told) this.tabs.post({ v: 1, type: "refresh-failed" });
       throw error;
     }
-    if (this.epoch !== epoch) return this.state;
+    if (this.epoch !== epoch) {
+      this.tabs.post({ v: 1, type: "refresh-failed" });
+      return this.state;
+    }
     this.failures = 0;
     const wasSignedIn = this.state.status === "signed-in" || this.state.status === "expired";
     this.accept(tokens, { type: wasSignedIn ? "refreshed" : "signed-in", source: "this-tab" });
@@ -253,6 +295,16 @@ var SessionKeeper = class {
     if (tell) this.tabs.post({ v: 1, type: "ended", code, message });
   }
   receive(message) {
+    if (message.type === "refresh-started") {
+      this.refreshingElsewhere = true;
+      return;
+    }
+    this.refreshingElsewhere = false;
+    this.outcomes++;
+    this.apply(message);
+    for (const waiter of [...this.outcomeWaiters]) waiter();
+  }
+  apply(message) {
     switch (message.type) {
       case "token": {
         if (message.accessToken === this.state.accessToken) return;

@@ -34,6 +34,12 @@ export interface SessionKeeperOptions {
   forget: () => Promise<void> | void;
 }
 
+/**
+ * The longest a tab that holds the refresh lock waits to hear how another tab's refresh ended (its `token`, usually a
+ * few milliseconds behind the lock) before it refreshes itself: only a tab closed mid-refresh leaves it waiting so long.
+ */
+const handOffWaitMs = 1000;
+
 /** How long to wait before trying again after a refresh failed for a passing reason (network, 503): 1 s, 2 s, … 30 s. */
 function retryDelay(attempt: number): number {
   return Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5));
@@ -60,6 +66,12 @@ export class SessionKeeper {
   private auto: boolean;
   /** Where the token held came from: this tab fetched it, or another tab sent it. */
   private source: "this-tab" | "other-tab" = "this-tab";
+  /** Another tab said its refresh started and has not yet said how it ended. */
+  private refreshingElsewhere = false;
+  /** Counts the ends of other tabs' refreshes heard of (token, ended, signed-out, refresh-failed). */
+  private outcomes = 0;
+  /** Called at the next end of another tab's refresh heard of. */
+  private readonly outcomeWaiters: (() => void)[] = [];
   private readonly listeners = new Set<SessionListener>();
   private readonly tabs: TabSync;
 
@@ -135,11 +147,17 @@ export class SessionKeeper {
   private refreshUnless(seen: number): Promise<SessionState> {
     if (this.inflight) return this.inflight;
     const fresh = () => this.generation !== seen && this.state.status === "signed-in" && this.options.clock.now() < (this.state.expiresAt ?? 0);
-    const run = this.tabs.exclusive(async () => {
-      // The tab that held the lock before us posted its token just before letting go; give that message one turn of
-      // the event loop to arrive. Should it come later still, we refresh once more: redundant, never a race, since we
-      // hold the lock.
-      if (!fresh() && this.tabs.hasLocks && this.tabs.hasChannel) await nextTask();
+    const outcomesBefore = this.outcomes;
+    const run = this.tabs.exclusive(async (waited) => {
+      if (!fresh() && this.tabs.hasLocks && this.tabs.hasChannel) {
+        // Another tab's refresh may have ended just before we got the lock: its token was posted before it let go, but
+        // a message between tabs (processes) can take longer than the lock. When that tab held the lock as we asked
+        // for it, or said its refresh had started, wait until we hear how it ended; otherwise one turn of the event
+        // loop. A message later still means one refresh more: redundant, never a race, since we hold the lock.
+        const heardNothing = waited && this.outcomes === outcomesBefore;
+        if (heardNothing || this.refreshingElsewhere) await this.nextOutcome(handOffWaitMs);
+        else await nextTask();
+      }
       if (fresh()) return this.state;
       if (this.generation !== seen && this.state.status === "signed-out") {
         throw new GatehouseError("no_session", "The session ended in another tab.", { status: 401 });
@@ -153,18 +171,37 @@ export class SessionKeeper {
     return flight;
   }
 
+  /** Resolves at the next end of another tab's refresh heard of, or after `ms`. */
+  private nextOutcome(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.options.clock.clearTimeout(handle);
+        const index = this.outcomeWaiters.indexOf(done);
+        if (index >= 0) this.outcomeWaiters.splice(index, 1);
+        resolve();
+      };
+      const handle = this.options.clock.setTimeout(done, ms);
+      this.outcomeWaiters.push(done);
+    });
+  }
+
   private async exchange(): Promise<SessionState> {
     const epoch = this.epoch;
+    // We hold the lock: no other tab is refreshing, whatever we heard last.
+    this.refreshingElsewhere = false;
+    this.tabs.post({ v: 1, type: "refresh-started" });
     let tokens: TokenResponse;
     try {
       tokens = await this.options.exchange();
     } catch (error) {
+      let told = false;
       if (this.epoch !== epoch) {
         // A login or a logout happened meanwhile: this answer is about a session that is no longer ours.
       } else if (error instanceof GatehouseError && (error.code === "invalid_grant" || error.code === "no_session")) {
         await this.options.forget();
         if (this.state.status === "signed-in" || this.state.status === "expired") {
           this.end(error.code, error.message, true);
+          told = true;
         } else if (this.state.status === "unknown") {
           this.change(signedOutSession, { type: "signed-out", reason: "no-session" });
         }
@@ -173,9 +210,13 @@ export class SessionKeeper {
         this.failures++;
         this.setTimer(retryDelay(this.failures - 1), () => this.backgroundRefresh());
       }
+      if (!told) this.tabs.post({ v: 1, type: "refresh-failed" });
       throw error;
     }
-    if (this.epoch !== epoch) return this.state;
+    if (this.epoch !== epoch) {
+      this.tabs.post({ v: 1, type: "refresh-failed" });
+      return this.state;
+    }
     this.failures = 0;
     const wasSignedIn = this.state.status === "signed-in" || this.state.status === "expired";
     this.accept(tokens, { type: wasSignedIn ? "refreshed" : "signed-in", source: "this-tab" });
@@ -205,6 +246,18 @@ export class SessionKeeper {
   }
 
   private receive(message: TabMessage): void {
+    if (message.type === "refresh-started") {
+      this.refreshingElsewhere = true;
+      return;
+    }
+    // Any other message ends the refresh another tab had under way (the lock lets one run at a time).
+    this.refreshingElsewhere = false;
+    this.outcomes++;
+    this.apply(message);
+    for (const waiter of [...this.outcomeWaiters]) waiter();
+  }
+
+  private apply(message: TabMessage): void {
     switch (message.type) {
       case "token": {
         // Not an older token than ours (messages of two tabs may cross), nor the one we hold, nor one of a session

@@ -24,11 +24,17 @@ export interface TabOptions {
   name?: string;
 }
 
-/** A message between tabs. Versioned so two releases of an app open at once ignore what they do not understand. */
+/**
+ * A message between tabs. Versioned so two releases of an app open at once ignore what they do not understand.
+ * `refresh-started` is posted by the tab that holds the lock as its refresh begins; every refresh then ends in one of
+ * the others (`token`, `ended`, `signed-out`) or in `refresh-failed` when it has nothing to share.
+ */
 export type TabMessage =
   | { v: 1; type: "token"; accessToken: string; issuedAt: number; expiresAt: number; refreshExpiresAt: number }
   | { v: 1; type: "signed-out" }
-  | { v: 1; type: "ended"; code: string; message: string };
+  | { v: 1; type: "ended"; code: string; message: string }
+  | { v: 1; type: "refresh-started" }
+  | { v: 1; type: "refresh-failed" };
 
 /** The tab coordination the client uses; {@link TabOptions} chooses its parts. */
 export class TabSync {
@@ -64,9 +70,16 @@ export class TabSync {
     return this.channel !== null;
   }
 
-  /** Runs `work` while holding the refresh lock of every tab of this app (or at once, without Web Locks). */
-  exclusive<T>(work: () => Promise<T>): Promise<T> {
-    return this.locks ? this.locks.request(this.lockName, work) : work();
+  /**
+   * Runs `work` while holding the refresh lock of every tab of this app (or at once, without Web Locks). `work` is told
+   * whether another tab held the lock when this one asked for it (and so may just have refreshed).
+   */
+  async exclusive<T>(work: (waited: boolean) => Promise<T>): Promise<T> {
+    const locks = this.locks;
+    if (!locks) return work(false);
+    const held = Symbol("held");
+    const first = await locks.request<T | typeof held>(this.lockName, { ifAvailable: true }, (lock) => (lock ? work(false) : Promise.resolve(held)));
+    return first === held ? locks.request(this.lockName, () => work(true)) : (first as T);
   }
 
   post(message: TabMessage): void {
@@ -103,6 +116,8 @@ function isTabMessage(data: unknown): data is TabMessage {
     case "token":
       return typeof message["accessToken"] === "string" && typeof message["expiresAt"] === "number" && typeof message["issuedAt"] === "number";
     case "signed-out":
+    case "refresh-started":
+    case "refresh-failed":
       return true;
     case "ended":
       return typeof message["code"] === "string";

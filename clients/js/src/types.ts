@@ -239,7 +239,8 @@ export interface RefreshTokenStore {
 }
 
 /**
- * The part of the Web Locks API (`navigator.locks`) the client uses.
+ * The part of the Web Locks API (`navigator.locks`) the client uses: a plain request, and one with `ifAvailable`
+ * (its callback gets `null` when another tab holds the lock), which tells a tab that it had to wait for another.
  *
  * @example
  * ```ts
@@ -248,6 +249,7 @@ export interface RefreshTokenStore {
  */
 export interface LockManagerLike {
   request<T>(name: string, callback: () => Promise<T>): Promise<T>;
+  request<T>(name: string, options: { ifAvailable: true }, callback: (lock: unknown) => Promise<T>): Promise<T>;
 }
 
 /**

@@ -280,15 +280,26 @@ export class FakeGatehouse {
   }
 }
 
-/** Web Locks, in memory: one holder per name, the others wait their turn (first come, first served). */
+/**
+ * Web Locks, in memory: one holder per name, the others wait their turn (first come, first served); with
+ * `ifAvailable`, the callback gets null at once when the lock is held or waited for.
+ */
 export class MemoryLocks {
   private readonly tails = new Map<string, Promise<unknown>>();
+  private readonly busy = new Map<string, number>();
   requests = 0;
 
-  request<T>(name: string, callback: () => Promise<T>): Promise<T> {
+  request<T>(name: string, callback: () => Promise<T>): Promise<T>;
+  request<T>(name: string, options: { ifAvailable: true }, callback: (lock: unknown) => Promise<T>): Promise<T>;
+  request<T>(name: string, ...args: [() => Promise<T>] | [{ ifAvailable: true }, (lock: unknown) => Promise<T>]): Promise<T> {
     this.requests++;
+    const callback = (args.length === 1 ? args[0] : args[1]) as (lock: unknown) => Promise<T>;
+    if (args.length === 2 && (this.busy.get(name) ?? 0) > 0) return Promise.resolve().then(() => callback(null));
+    const lock = { name };
+    this.busy.set(name, (this.busy.get(name) ?? 0) + 1);
     const previous = this.tails.get(name) ?? Promise.resolve();
-    const run = previous.then(callback, callback);
+    const held = () => callback(lock);
+    const run = previous.then(held, held).finally(() => this.busy.set(name, (this.busy.get(name) ?? 1) - 1));
     this.tails.set(name, run.catch(() => undefined));
     return run;
   }
@@ -303,6 +314,8 @@ export class MemoryChannelHub {
   private readonly open = new Set<{ name: string; channel: MemoryChannel }>();
   private readonly waiting: (() => void)[] = [];
   delayed = false;
+  /** Milliseconds (of the clock, fake or not) each message takes to arrive: messages between processes lag the lock. */
+  latencyMs = 0;
 
   deliver(): void {
     this.delayed = false;
@@ -315,6 +328,7 @@ export class MemoryChannelHub {
         if (other.name !== name || other.channel === channel) continue;
         const send = () => other.channel.onmessage?.({ data: structuredClone(message) });
         if (this.delayed) this.waiting.push(send);
+        else if (this.latencyMs > 0) setTimeout(send, this.latencyMs);
         else queueMicrotask(send);
       }
     }, () => this.open.forEach((o) => o.channel === channel && this.open.delete(o)));

@@ -141,6 +141,94 @@ describe("a logout that crosses another tab's refresh", () => {
   });
 });
 
+describe("a token that reaches the other tab after the lock does", () => {
+  const server = fakeGatehousePerTest();
+
+  /** Two tabs whose messages take 50 ms to arrive, longer than the lock takes to pass from one to the other. */
+  async function slowTabs() {
+    const hub = new MemoryChannelHub();
+    hub.latencyMs = 50;
+    const locks = new MemoryLocks();
+    const [a, b] = twoTabs(server, () => ({ locks, channel: hub.create, name: "slow" }));
+    await a.signup({ email: "a@example.test", password, nickname: "A" });
+    await vi.advanceTimersByTimeAsync(60);
+    expect(b.session.accessToken).toBe(a.session.accessToken);
+    return { hub, a, b };
+  }
+
+  it("a tab that waited for the lock waits for the token of the tab that held it, and does not refresh again", async () => {
+    const { a, b } = await slowTabs();
+    server.forgetAccessTokens();
+
+    const both = Promise.all([a.fetch(`${API}/hello`), b.fetch(`${API}/hello`)]);
+    await settle(); // no time passes: a refreshes and lets go, b gets the lock, and a's token is still on its way
+    expect(server.count("POST /auth/token")).toBe(1);
+    await vi.advanceTimersByTimeAsync(200);
+    const [ra, rb] = await both;
+
+    expect([ra.status, rb.status]).toEqual([200, 200]);
+    expect(server.count("POST /auth/token")).toBe(1);
+    expect(b.session.accessToken).toBe(a.session.accessToken);
+    a.dispose();
+    b.dispose();
+  });
+
+  it("a tab that heard another tab's refresh start waits for its token, even when the lock is free by then", async () => {
+    const { a, b } = await slowTabs();
+    server.forgetAccessTokens(); // the token both tabs hold is refused from now on
+    let release!: () => void;
+    server.holdAnswer = new Promise<void>((resolve) => (release = resolve));
+    const extending = a.refresh();
+    await vi.advanceTimersByTimeAsync(60); // b hears "refresh-started"
+    release();
+    await extending; // a has its token and has let go of the lock; b hears of the token 50 ms from now
+    server.holdAnswer = null;
+
+    const call = b.fetch(`${API}/hello`); // b's old token: 401, then b needs a new one
+    await vi.advanceTimersByTimeAsync(200);
+
+    expect((await call).status).toBe(200);
+    expect(server.count("POST /auth/token")).toBe(1);
+    expect(b.session.accessToken).toBe(a.session.accessToken);
+    a.dispose();
+    b.dispose();
+  });
+
+  it("a tab left waiting by a refresh that never says how it ended refreshes by itself after a second", async () => {
+    const { hub, a, b } = await slowTabs();
+    a.dispose(); // a closed mid-refresh: it said it started, and nothing more
+    hub.create("slow").postMessage({ v: 1, type: "refresh-started" });
+    await vi.advanceTimersByTimeAsync(60);
+    server.forgetAccessTokens();
+
+    const call = b.fetch(`${API}/hello`);
+    await vi.advanceTimersByTimeAsync(900);
+    expect(server.count("POST /auth/token")).toBe(0);
+    await vi.advanceTimersByTimeAsync(200);
+
+    expect((await call).status).toBe(200);
+    expect(server.count("POST /auth/token")).toBe(1);
+    b.dispose();
+  });
+
+  it("a failed refresh in one tab lets the waiting tab go on at once", async () => {
+    const { a, b } = await slowTabs();
+    server.forgetAccessTokens();
+    server.failRefreshes = 1;
+
+    const both = Promise.all([a.fetch(`${API}/hello`), b.fetch(`${API}/hello`)]);
+    await vi.advanceTimersByTimeAsync(100); // a's 503 and its "refresh-failed" (50 ms); b refreshes, well before a second
+    await settle();
+
+    expect(server.count("POST /auth/token")).toBe(2);
+    const [ra, rb] = await both;
+    expect(rb.status).toBe(200);
+    expect([401, 503]).toContain(ra.status);
+    a.dispose();
+    b.dispose();
+  });
+});
+
 describe("graceful degradation", () => {
   const server = fakeGatehousePerTest();
 
