@@ -55,8 +55,8 @@ public sealed class DeprovisioningTests(KakaoFake kakao) : IClassFixture<KakaoFa
     }
 
     /// <summary>
-    /// The webhooks become visible to the outbox when the notice's transaction commits and may go out at once: the
-    /// sessions end before that, however slow the session store is to revoke them.
+    /// The notice's transaction writes its webhooks held, and they are released only once the sessions are revoked after
+    /// the commit: a product that hears of it finds the refresh token refused, however slow the session store is.
     /// </summary>
     [Fact]
     public async Task The_refresh_token_is_refused_once_the_withdrawal_is_announced_even_with_a_slow_session_store()
